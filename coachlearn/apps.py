@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoachLearnConfig(AppConfig):
+    name = "coachlearn"
+    verbose_name = "CoachLearn"

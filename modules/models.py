@@ -1,0 +1,207 @@
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from modules.transcripts import format_timestamp
+
+ACTIVITY_CODE_PATTERN = r"^[A-Z]{2,5}-\d{4,6}$"
+CREDIT_STEP = Decimal("0.25")
+
+
+def normalise_activity_code(value: str) -> str:
+    """`cl 0001`, ` CL-0001 ` and `cl-0001` all name CL-0001."""
+    compact = re.sub(r"\s+", "", value or "").upper()
+    match = re.fullmatch(r"([A-Z]{2,5})-?(\d{4,6})", compact)
+    return f"{match.group(1)}-{match.group(2)}" if match else compact
+
+
+class Series(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("modules:catalog") + f"#series-{self.slug}"
+
+
+class Competency(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "competencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ModuleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True, published_at__lte=timezone.now())
+
+    def visible_to(self, user):
+        """Staff see every module (to preview); everyone else only published ones."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+    def for_catalog(self):
+        return (
+            self.select_related("series")
+            .annotate(objective_count=models.Count("objectives", distinct=True))
+            .order_by("series__title", "series_id", "position", "title")
+        )
+
+
+class Module(models.Model):
+    series = models.ForeignKey(
+        Series, on_delete=models.PROTECT, related_name="modules", null=True, blank=True
+    )
+    position = models.PositiveIntegerField(default=1, help_text="Order within the series.")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    activity_code = models.CharField(
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(ACTIVITY_CODE_PATTERN, "Use letters, a dash and digits.")],
+        help_text="Short unique code such as CL-0001, used to look the activity up.",
+    )
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    credit = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=CREDIT_STEP,
+        help_text="A positive multiple of 0.25.",
+    )
+    competencies = models.ManyToManyField(Competency, blank=True, related_name="modules")
+    video = models.FileField(upload_to="videos/", blank=True)
+    poster = models.FileField(upload_to="posters/", blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    disclosure_statement = models.TextField(blank=True)
+    participation_statement = models.TextField(blank=True)
+    is_published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["series__title", "position", "title"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(credit__gt=0), name="module_credit_positive"),
+            models.CheckConstraint(
+                condition=models.Q(is_published=False) | models.Q(published_at__isnull=False),
+                name="module_published_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("modules:detail", args=[self.slug])
+
+    def clean(self) -> None:
+        self.activity_code = normalise_activity_code(self.activity_code)
+        if self.credit is not None and (self.credit <= 0 or self.credit % CREDIT_STEP):
+            raise ValidationError({"credit": "Credit must be a positive multiple of 0.25."})
+        if self.is_published and self.published_at is None:
+            self.published_at = timezone.now()
+
+    @property
+    def is_live(self) -> bool:
+        return bool(self.is_published and self.published_at and self.published_at <= timezone.now())
+
+    @property
+    def duration_display(self) -> str:
+        return format_timestamp(self.duration_seconds) if self.duration_seconds else ""
+
+    def cache_key(self, part: str) -> str:
+        """Cache keys change whenever the module or its cues change (see touch())."""
+        return f"module:{self.pk}:{self.updated_at.timestamp():.6f}:{part}"
+
+    def touch(self) -> None:
+        """Mark the module changed so cached pages and captions are rebuilt."""
+        self.updated_at = timezone.now()
+        Module.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
+
+    def series_position(self):
+        """(number, total, previous, next) among the series' published modules, or None."""
+        if self.series_id is None:
+            return None
+        siblings = list(
+            Module.objects.published()
+            .filter(series_id=self.series_id)
+            .order_by("position", "title")
+            .only("slug", "title", "position")
+        )
+        index = next((i for i, m in enumerate(siblings) if m.pk == self.pk), None)
+        if index is None:
+            return None
+        previous = siblings[index - 1] if index > 0 else None
+        following = siblings[index + 1] if index + 1 < len(siblings) else None
+        return index + 1, len(siblings), previous, following
+
+
+class LearningObjective(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="objectives")
+    position = models.PositiveIntegerField(default=1)
+    text = models.CharField(max_length=400)
+
+    class Meta:
+        ordering = ["module", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Cue(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="cues")
+    position = models.PositiveIntegerField()
+    start_seconds = models.FloatField(null=True, blank=True, help_text="Empty for untimed lines.")
+    end_seconds = models.FloatField(null=True, blank=True)
+    speaker = models.CharField(max_length=100, blank=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["module", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "position"], name="cue_position_unique"),
+            models.CheckConstraint(
+                condition=models.Q(start_seconds__isnull=True) | models.Q(start_seconds__gte=0),
+                name="cue_start_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_seconds__isnull=True)
+                | models.Q(start_seconds__isnull=True)
+                | models.Q(end_seconds__gte=models.F("start_seconds")),
+                name="cue_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp or '—'} {self.speaker}: {self.text[:60]}"
+
+    def get_absolute_url(self) -> str:
+        url = self.module.get_absolute_url()
+        if self.start_seconds is None:
+            return url
+        return f"{url}?t={int(self.start_seconds)}"
+
+    @property
+    def timestamp(self) -> str:
+        return format_timestamp(self.start_seconds)

@@ -1,0 +1,134 @@
+"""HTTP Range responses for stored files: the one way large files (video) leave the app.
+
+Browsers seek in a <video> by asking for byte ranges; without 206 answers Chrome cannot seek.
+Files are streamed in chunks from storage, never read whole into memory. In production the
+same view can hand the file to nginx (X-Accel-Redirect) after its access check.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterator
+from email.utils import formatdate, parsedate_to_datetime
+
+from django.conf import settings
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+CHUNK_SIZE = 64 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+mimetypes.add_type("video/webm", ".webm")
+mimetypes.add_type("video/mp4", ".mp4")
+mimetypes.add_type("text/vtt", ".vtt")
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
+    """One byte range as (first, last), None to send the whole file, "unsatisfiable" for 416.
+
+    Several ranges at once are answered with the whole file, which RFC 9110 allows.
+    """
+    match = _RANGE.match(header.strip().replace(" ", ""))
+    if not match:
+        return None
+    first_text, last_text = match.groups()
+    if not first_text and not last_text:
+        return None
+    if not first_text:  # suffix range: the last N bytes
+        length = int(last_text)
+        if length == 0 or size == 0:
+            return "unsatisfiable"
+        return max(size - length, 0), size - 1
+    first = int(first_text)
+    last = int(last_text) if last_text else size - 1
+    if last_text and last < first:
+        return None
+    if first >= size:
+        return "unsatisfiable"
+    return first, min(last, size - 1)
+
+
+def _iter_range(handle, first: int, length: int) -> Iterator[bytes]:
+    try:
+        handle.seek(first)
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK_SIZE, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+def _validators(field_file: FieldFile, size: int) -> tuple[str, str | None]:
+    try:
+        modified = field_file.storage.get_modified_time(field_file.name)
+    except (NotImplementedError, OSError):
+        return f'"{size}"', None
+    stamp = int(modified.timestamp())
+    return f'"{size:x}-{stamp:x}"', formatdate(stamp, usegmt=True)
+
+
+def _if_range_matches(request, etag: str, last_modified: str | None) -> bool:
+    condition = request.headers.get("If-Range")
+    if not condition:
+        return True
+    if condition.startswith('"') or condition.startswith("W/"):
+        return condition == etag
+    if last_modified is None:
+        return False
+    try:
+        return parsedate_to_datetime(condition) >= parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError):
+        return False
+
+
+def ranged_file_response(
+    request,
+    field_file: FieldFile,
+    *,
+    content_type: str | None = None,
+    download_name: str | None = None,
+    cache_control: str = "private, max-age=3600",
+) -> HttpResponse:
+    """Serve a stored file with Range support (200, 206 or 416)."""
+    name = field_file.name
+    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    size = field_file.storage.size(name)
+    etag, last_modified = _validators(field_file, size)
+
+    if settings.MEDIA_SERVING == "x-accel":
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_PREFIX + name
+    else:
+        wanted = request.headers.get("Range")
+        chosen = None
+        if wanted and _if_range_matches(request, etag, last_modified):
+            chosen = parse_range(wanted, size)
+        if chosen == "unsatisfiable":
+            response = HttpResponse(status=416, content_type=content_type)
+            response["Content-Range"] = f"bytes */{size}"
+        elif chosen is None:
+            response = FileResponse(field_file.storage.open(name, "rb"), content_type=content_type)
+            response["Content-Length"] = str(size)
+        else:
+            first, last = chosen
+            length = last - first + 1
+            handle = field_file.storage.open(name, "rb")
+            response = StreamingHttpResponse(
+                _iter_range(handle, first, length), status=206, content_type=content_type
+            )
+            response["Content-Range"] = f"bytes {first}-{last}/{size}"
+            response["Content-Length"] = str(length)
+        response["Accept-Ranges"] = "bytes"
+    response["ETag"] = etag
+    if last_modified:
+        response["Last-Modified"] = last_modified
+    response["Cache-Control"] = cache_control
+    if download_name:
+        response["Content-Disposition"] = content_disposition_header(True, download_name)
+    return response

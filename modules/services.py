@@ -1,0 +1,34 @@
+"""Workflows that change a module's content."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from modules.models import Cue, Module
+from modules.transcripts import ParsedCue, parse_transcript
+
+
+@transaction.atomic
+def replace_cues(*, module: Module, cues: Sequence[ParsedCue]) -> int:
+    """Swap a module's whole transcript for new cues, all or nothing."""
+    Cue.objects.filter(module=module).delete()
+    Cue.objects.bulk_create(
+        Cue(
+            module=module,
+            position=index,
+            start_seconds=cue.start_seconds,
+            end_seconds=cue.end_seconds,
+            speaker=cue.speaker,
+            text=cue.text,
+        )
+        for index, cue in enumerate(cues, start=1)
+    )
+    module.touch()
+    return len(cues)
+
+
+def import_transcript(*, module: Module, data: str | bytes, filename: str = "") -> int:
+    """Parse a transcript file and replace the module's cues; raises TranscriptError."""
+    return replace_cues(module=module, cues=parse_transcript(data, filename=filename))

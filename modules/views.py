@@ -1,0 +1,116 @@
+from itertools import groupby
+
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+from django.views.decorators.http import require_safe
+
+from modules.models import Module
+from modules.ranged_files import ranged_file_response
+from modules.transcripts import cues_to_text, cues_to_vtt
+
+MAX_START_SECONDS = 24 * 60 * 60
+
+
+def _get_module_for_user(request, slug: str) -> Module:
+    """The module if this user may see it; unpublished ones are 404 except to staff."""
+    return get_object_or_404(Module.objects.visible_to(request.user), slug=slug)
+
+
+def _start_seconds(value: str | None) -> float | None:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not 0 <= seconds <= MAX_START_SECONDS:
+        return None
+    return seconds
+
+
+def _cached(module: Module, part: str, build):
+    key = module.cache_key(part)
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value)
+    return value
+
+
+@require_safe
+def catalog(request):
+    modules = Module.objects.published().for_catalog()
+    series = [
+        (group, list(items)) for group, items in groupby(modules, key=lambda module: module.series)
+    ]
+    return render(request, "modules/catalog.html", {"series_groups": series})
+
+
+@require_safe
+def module_detail(request, slug):
+    module = _get_module_for_user(request, slug)
+    transcript_html = _cached(
+        module,
+        "transcript-html",
+        lambda: render_to_string(
+            "modules/includes/transcript.html", {"module": module, "cues": module.cues.all()}
+        ),
+    )
+    context = {
+        "module": module,
+        "objectives": module.objectives.all(),
+        "competencies": module.competencies.all(),
+        "series_position": module.series_position(),
+        "transcript_html": transcript_html,
+        "start_seconds": _start_seconds(request.GET.get("t")),
+    }
+    return render(request, "modules/module_detail.html", context)
+
+
+@require_safe
+def captions(request, slug):
+    module = _get_module_for_user(request, slug)
+    body = _cached(
+        module,
+        "captions-vtt",
+        lambda: cues_to_vtt(module.cues.all(), duration=module.duration_seconds),
+    )
+    response = HttpResponse(body, content_type="text/vtt; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300" if module.is_live else "private, no-store"
+    return response
+
+
+@require_safe
+def transcript_text(request, slug):
+    module = _get_module_for_user(request, slug)
+    body = _cached(
+        module,
+        "transcript-txt",
+        lambda: cues_to_text(module.cues.all(), title=f"{module.title} ({module.activity_code})"),
+    )
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{slugify(module.title) or module.slug}-transcript.txt"'
+    )
+    return response
+
+
+def _public_or_private(module: Module) -> str:
+    return "public, max-age=86400" if module.is_live else "private, no-store"
+
+
+@require_safe
+def video(request, slug):
+    module = _get_module_for_user(request, slug)
+    if not module.video:
+        raise Http404("This module has no video yet.")
+    return ranged_file_response(request, module.video, cache_control=_public_or_private(module))
+
+
+@require_safe
+def poster(request, slug):
+    module = _get_module_for_user(request, slug)
+    if not module.poster:
+        raise Http404("This module has no poster image.")
+    return ranged_file_response(request, module.poster, cache_control=_public_or_private(module))

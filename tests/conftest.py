@@ -1,0 +1,151 @@
+"""The shared cast (learner, other learner, author, admin), small factories, a browser."""
+
+import itertools
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from modules.models import Competency, LearningObjective, Module, Series
+from modules.services import replace_cues
+from modules.transcripts import ParsedCue
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "modules" / "demo"
+PASSWORD = "a-long-test-password-1"
+_codes = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_cache(request, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    uses_database = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if uses_database:
+        cache.clear()
+
+
+def _user(email: str, name: str, **flags):
+    User = get_user_model()
+    return User.objects.create_user(email, PASSWORD, certificate_name=name, **flags)
+
+
+@pytest.fixture
+def learner(db):
+    return _user("learner@example.org", "Lee Learner")
+
+
+@pytest.fixture
+def other_learner(db):
+    return _user("other@example.org", "Olu Other")
+
+
+@pytest.fixture
+def author(db):
+    return _user("author@example.org", "Ari Author", is_staff=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return _user("admin@example.org", "Ada Admin", is_staff=True, is_superuser=True)
+
+
+def make_series(**fields) -> Series:
+    number = next(_codes)
+    defaults = {"title": f"Series {number}", "slug": f"series-{number}"}
+    return Series.objects.create(**{**defaults, **fields})
+
+
+def make_module(*, cues: int = 0, objectives: int = 2, published: bool = True, **fields) -> Module:
+    number = next(_codes)
+    defaults = {
+        "title": f"Module {number}",
+        "slug": f"module-{number}",
+        "activity_code": f"TS-{number:04d}",
+        "summary": "A test module.",
+        "credit": Decimal("0.25"),
+        "duration_seconds": 600,
+        "disclosure_statement": "Nothing to disclose.",
+        "participation_statement": "Watch and pass the quiz.",
+        "is_published": published,
+        "published_at": timezone.now() if published else None,
+    }
+    module = Module.objects.create(**{**defaults, **fields})
+    for position in range(1, objectives + 1):
+        LearningObjective.objects.create(
+            module=module, position=position, text=f"Objective {position} of {module.title}"
+        )
+    if cues:
+        replace_cues(module=module, cues=make_cues(cues))
+    return module
+
+
+def make_cues(count: int, *, step: float = 5.0) -> list[ParsedCue]:
+    speakers = ["Coach", "Student"]
+    return [
+        ParsedCue(
+            start_seconds=index * step,
+            end_seconds=(index + 1) * step,
+            speaker=speakers[index % 2],
+            text=f"Line {index} about confidentiality and the learner's agenda.",
+        )
+        for index in range(count)
+    ]
+
+
+def attach_demo_video(module: Module) -> Module:
+    data = (DEMO_DIR / "coaching-basics.webm").read_bytes()
+    module.video.save("test-video.webm", ContentFile(data), save=True)
+    return module
+
+
+@pytest.fixture
+def competency(db):
+    return Competency.objects.create(name="Establishing the coaching agreement")
+
+
+# --- a real browser -------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--autoplay-policy=no-user-gesture-required",
+    "--mute-audio",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(
+            "Debian's chromium is missing; `make test` installs it (apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the Django calls the tests
+    # make between browser steps are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
