@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from modules.extensions import catalog_notes, module_panels
 from modules.models import Module
 from modules.ranged_files import ranged_file_response
 from modules.transcripts import cues_to_text, cues_to_vtt
@@ -40,7 +41,10 @@ def _cached(module: Module, part: str, build):
 
 @require_safe
 def catalog(request):
-    modules = Module.objects.published().for_catalog()
+    modules = list(Module.objects.published().for_catalog())
+    notes = catalog_notes(request, modules)
+    for module in modules:
+        module.notes = notes.get(module.pk, [])
     series = [
         (group, list(items)) for group, items in groupby(modules, key=lambda module: module.series)
     ]
@@ -63,6 +67,7 @@ def module_detail(request, slug):
         "competencies": module.competencies.all(),
         "series_position": module.series_position(),
         "transcript_html": transcript_html,
+        "panels": module_panels(request, module),
         "start_seconds": _start_seconds(request.GET.get("t")),
     }
     return render(request, "modules/module_detail.html", context)

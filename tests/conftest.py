@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -34,7 +35,9 @@ def _isolated_media_and_cache(request, settings, tmp_path):
 
 def _user(email: str, name: str, **flags):
     User = get_user_model()
-    return User.objects.create_user(email, PASSWORD, certificate_name=name, **flags)
+    user = User.objects.create_user(email, PASSWORD, certificate_name=name, **flags)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
 
 
 @pytest.fixture
@@ -149,3 +152,55 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def make_quiz(module: Module, *, questions_per_objective: int = 1, **fields):
+    """A quiz with single-choice questions whose first choice is right, and one multiple."""
+    from quizzes.models import Choice, Question, Quiz
+
+    quiz = Quiz.objects.create(module=module, **fields)
+    position = 0
+    for objective in module.objectives.all():
+        for _ in range(questions_per_objective):
+            position += 1
+            question = Question.objects.create(
+                quiz=quiz,
+                position=position,
+                text=f"Question {position} on {objective.text}",
+                kind=Question.Kind.SINGLE,
+                objective=objective,
+                review_at_seconds=60 * position + 1,
+            )
+            Choice.objects.create(
+                question=question,
+                position=1,
+                text=f"Right answer {position}",
+                is_correct=True,
+                explanation=f"Why answer {position} is right.",
+            )
+            Choice.objects.create(
+                question=question,
+                position=2,
+                text=f"Wrong answer {position}",
+                explanation=f"Why answer {position} is wrong.",
+            )
+    return quiz
+
+
+def right_answers(quiz) -> dict[str, list[str]]:
+    """POST data answering every question of a quiz correctly."""
+    data: dict[str, list[str]] = {}
+    for question in quiz.questions.prefetch_related("choices"):
+        data[f"question-{question.pk}"] = [
+            str(choice.pk) for choice in question.choices.all() if choice.is_correct
+        ]
+    return data
+
+
+def wrong_answers(quiz) -> dict[str, list[str]]:
+    data: dict[str, list[str]] = {}
+    for question in quiz.questions.prefetch_related("choices"):
+        data[f"question-{question.pk}"] = [
+            str(choice.pk) for choice in question.choices.all() if not choice.is_correct
+        ][:1]
+    return data

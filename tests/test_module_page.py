@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from modules.services import replace_cues
-from tests.conftest import make_cues, make_module, make_series
+from tests.conftest import make_cues, make_module, make_quiz, make_series
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,7 @@ def test_module_page_shows_everything_a_learner_needs(client, competency):
         participation_statement="Watch the video and pass the quiz.",
     )
     module.competencies.add(competency)
+    make_quiz(module)
     html = _page(client, module).content.decode()
     assert '<h1 id="module-title">Coaching Basics</h1>' in html
     assert "0.25 Credit" in html
@@ -32,7 +33,7 @@ def test_module_page_shows_everything_a_learner_needs(client, competency):
     assert "How a first meeting goes." in html
     assert "Establishing the coaching agreement" in html
     assert "Sign in to take the quiz and track your certificates" in html
-    assert f'href="/modules/{module.slug}/quiz/"' in html
+    assert f"?next=/modules/{module.slug}/quiz/" in html
     assert "Video information" in html
     assert "No relevant financial relationships." in html
     assert "Watch the video and pass the quiz." in html

@@ -4,6 +4,9 @@ import tomllib
 from decimal import Decimal
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -12,8 +15,14 @@ from django.utils import timezone
 from modules.models import Competency, LearningObjective, Module, Series
 from modules.services import replace_cues
 from modules.transcripts import parse_transcript
+from quizzes.models import Choice, Question, Quiz
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "modules" / "demo"
+# Demo accounts exist only when DEBUG is on; their passwords are public by design.
+DEMO_ACCOUNTS = [
+    ("learner@coachlearn.test", "coach-learner-demo", "Dr. Lee Demo", False),
+    ("admin@coachlearn.test", "coach-admin-demo", "Ada Admin", True),
+]
 
 
 class Command(BaseCommand):
@@ -25,7 +34,11 @@ class Command(BaseCommand):
             series = self._series(catalog["series"])
             for entry in catalog["modules"]:
                 module = self._module(series, entry)
+                if "quiz" in entry:
+                    self._quiz(module, entry["quiz"])
                 self.stdout.write(f"{module.activity_code} {module.title}: ready")
+            if settings.DEBUG:
+                self._accounts()
         self.stdout.write(self.style.SUCCESS("Demo content loaded."))
 
     def _series(self, entry: dict) -> Series:
@@ -97,3 +110,61 @@ class Command(BaseCommand):
         )
         if wanted != current:
             replace_cues(module=module, cues=cues)
+
+    def _quiz(self, module: Module, entry: dict) -> None:
+        quiz, _ = Quiz.objects.update_or_create(
+            module=module,
+            defaults={
+                "pass_mark": entry.get("pass_mark", 80),
+                "shuffle": entry.get("shuffle", False),
+                "max_attempts": entry.get("max_attempts"),
+            },
+        )
+        if quiz.attempts.exists():
+            return  # learners have seen these questions; leave them as they are
+        objectives = list(module.objectives.order_by("position"))
+        quiz.questions.all().delete()
+        for position, item in enumerate(entry["questions"], start=1):
+            question = Question.objects.create(
+                quiz=quiz,
+                position=position,
+                text=item["text"].strip(),
+                kind=item["kind"],
+                objective=objectives[item["objective"] - 1],
+                review_at_seconds=_seconds(item.get("review_at")),
+            )
+            Choice.objects.bulk_create(
+                Choice(
+                    question=question,
+                    position=number,
+                    text=choice["text"].strip(),
+                    is_correct=choice.get("correct", False),
+                    explanation=choice.get("explanation", "").strip(),
+                )
+                for number, choice in enumerate(item["choices"], start=1)
+            )
+        quiz.full_clean()
+
+    def _accounts(self) -> None:
+        User = get_user_model()
+        self.stdout.write("Demo accounts (DEBUG only):")
+        for email, password, name, is_admin in DEMO_ACCOUNTS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email, password, certificate_name=name, is_staff=is_admin, is_superuser=is_admin
+                )
+            EmailAddress.objects.update_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
+            role = "admin" if is_admin else "learner"
+            self.stdout.write(f"  {role}: {email} / {password}")
+
+
+def _seconds(value: str | None) -> int | None:
+    if not value:
+        return None
+    seconds = 0
+    for part in value.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds

@@ -1,0 +1,213 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from modules.models import LearningObjective, Module
+from modules.transcripts import format_timestamp
+
+
+class Quiz(models.Model):
+    module = models.OneToOneField(Module, on_delete=models.PROTECT, related_name="quiz")
+    pass_mark = models.PositiveSmallIntegerField(
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Percent needed to pass.",
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty for unlimited attempts."
+    )
+    shuffle = models.BooleanField(
+        default=False, help_text="Shuffle questions and choices for each attempt."
+    )
+    required_watch_percent = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text="Share of the video a learner must have watched before taking the quiz.",
+    )
+
+    class Meta:
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pass_mark__gte=1, pass_mark__lte=100), name="quiz_pass_mark"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(required_watch_percent__lte=100), name="quiz_watch_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quiz: {self.module.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:take", args=[self.module.slug])
+
+    def objectives_without_questions(self) -> list[LearningObjective]:
+        covered = set(self.questions.values_list("objective_id", flat=True))
+        return [o for o in self.module.objectives.all() if o.pk not in covered]
+
+    def clean(self) -> None:
+        if self.pk is None:
+            return
+        missing = self.objectives_without_questions()
+        if missing:
+            raise ValidationError(
+                "Every learning objective needs at least one question; none for: "
+                + "; ".join(f"“{objective.text}”" for objective in missing)
+            )
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple select"
+        TRUE_FALSE = "true_false", "True or false"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=1)
+    text = models.TextField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SINGLE)
+    objective = models.ForeignKey(
+        LearningObjective, on_delete=models.PROTECT, related_name="questions"
+    )
+    review_at_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The moment of the video that covers this question (seconds).",
+    )
+
+    class Meta:
+        ordering = ["quiz", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def clean(self) -> None:
+        if self.objective_id and self.quiz_id and self.objective.module_id != self.quiz.module_id:
+            raise ValidationError({"objective": "Pick one of this module's objectives."})
+
+    @property
+    def review_at_display(self) -> str:
+        return format_timestamp(self.review_at_seconds)
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField(default=1)
+    text = models.CharField(max_length=500)
+    is_correct = models.BooleanField(default=False)
+    explanation = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["question", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class AttemptQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.filter(finished_at__isnull=False)
+
+    def open(self):
+        return self.filter(finished_at__isnull=True)
+
+    def for_learner(self, user, quiz):
+        return self.filter(user=user, quiz=quiz)
+
+
+class Attempt(models.Model):
+    """One try at a quiz. Shown questions and the graded result are kept as a snapshot,
+    so a later edit of the quiz never changes what a learner was shown or scored."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    # [{"question": id, "choices": [id, …]}, …] in the order shown.
+    order = models.JSONField(default=list)
+    # {"<question id>": [choice id, …]}
+    answers = models.JSONField(default=dict, blank=True)
+    # The graded questions as they were: see quizzes.grading.
+    result = models.JSONField(default=dict, blank=True)
+    score_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(null=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # One open (unsubmitted) attempt per learner and quiz: two tabs share it.
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=models.Q(finished_at__isnull=True),
+                name="attempt_one_open_per_learner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(finished_at__isnull=True)
+                | (models.Q(score_percent__isnull=False) & models.Q(passed__isnull=False)),
+                name="attempt_finished_is_graded",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "quiz", "finished_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.quiz.module.title} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:attempt", args=[self.quiz.module.slug, self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class Completion(models.Model):
+    """A module completed by a learner: made once, by the first passing attempt."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="completions")
+    attempt = models.OneToOneField(Attempt, on_delete=models.PROTECT)
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-completed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="completion_once_per_module")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.module.title}"
+
+
+class WatchProgress(models.Model):
+    """The distinct stretches of a module's video a learner has played."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="watch_progress")
+    # Merged, sorted [[start, end], …] in seconds.
+    intervals = models.JSONField(default=list)
+    watched_seconds = models.FloatField(default=0)
+    position_seconds = models.FloatField(default=0, help_text="Where to resume.")
+    last_report_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "watch progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="watch_progress_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.module.title}: {self.watched_seconds:.0f} s"
+
+    def percent_of(self, duration: float | None) -> int:
+        if not duration:
+            return 0
+        return min(100, int(self.watched_seconds * 100 // duration))
