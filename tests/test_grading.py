@@ -45,9 +45,7 @@ def test_multiple_select_gives_partial_credit_and_wrong_picks_cost():
 
 
 def test_score_is_the_share_of_points_and_pass_mark_decides():
-    result = grade(
-        [SINGLE, TRUE_FALSE, MULTIPLE], {1: {11}, 2: {21}, 3: {31, 32}}, pass_mark=80
-    )
+    result = grade([SINGLE, TRUE_FALSE, MULTIPLE], {1: {11}, 2: {21}, 3: {31, 32}}, pass_mark=80)
     assert result.score_percent == Decimal("88.89")
     assert result.passed
     assert result.correct_count == 2
@@ -57,7 +55,9 @@ def test_score_is_the_share_of_points_and_pass_mark_decides():
 
 
 def test_breakdown_counts_fully_right_questions_per_objective_in_objective_order():
-    result = grade([MULTIPLE, SINGLE, TRUE_FALSE], {1: {11}, 2: {22}, 3: {31, 32, 33}}, pass_mark=80)
+    result = grade(
+        [MULTIPLE, SINGLE, TRUE_FALSE], {1: {11}, 2: {22}, 3: {31, 32, 33}}, pass_mark=80
+    )
     assert [(o.text, o.correct, o.total) for o in result.objectives] == [
         ("Objective 1", 1, 2),
         ("Objective 2", 1, 1),
