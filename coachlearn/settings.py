@@ -66,6 +66,20 @@ SECRET_KEY = env_str("SECRET_KEY") or _local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = env_str("SITE_NAME", "CoachLearn")
+# Absolute address of the site, printed on certificates as the verification link.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Certificates
+CERTIFICATE_ISSUER = env_str("CERTIFICATE_ISSUER", SITE_NAME)
+CERTIFICATE_PAGE_SIZE = env_str("CERTIFICATE_PAGE_SIZE", "letter").lower()
+if CERTIFICATE_PAGE_SIZE not in {"letter", "a4"}:
+    raise ImproperlyConfigured("CERTIFICATE_PAGE_SIZE must be letter or a4")
+CERTIFICATE_CREDIT_STATEMENT = env_str(
+    "CERTIFICATE_CREDIT_STATEMENT",
+    "This certificate records participation in the activity named above.",
+)
+CERTIFICATE_SIGNATORY_NAME = env_str("CERTIFICATE_SIGNATORY_NAME", "Program Director")
+CERTIFICATE_SIGNATORY_TITLE = env_str("CERTIFICATE_SIGNATORY_TITLE", "Faculty Coaching Program")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

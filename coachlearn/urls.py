@@ -6,6 +6,7 @@ from coachlearn import views
 urlpatterns = [
     path("", include("modules.urls")),
     path("", include("quizzes.urls")),
+    path("", include("certificates.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     # One sign-in for everyone: the admin's own login form would bypass rate limits and 2FA.

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from certificates.models import EvaluationQuestion
 from modules.models import Competency, LearningObjective, Module, Series
 from modules.services import replace_cues
 from modules.transcripts import parse_transcript
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 module = self._module(series, entry)
                 if "quiz" in entry:
                     self._quiz(module, entry["quiz"])
+                self._evaluation(module, entry.get("evaluation", []))
                 self.stdout.write(f"{module.activity_code} {module.title}: ready")
             if settings.DEBUG:
                 self._accounts()
@@ -144,6 +146,18 @@ class Command(BaseCommand):
                 for number, choice in enumerate(item["choices"], start=1)
             )
         quiz.full_clean()
+
+    def _evaluation(self, module: Module, items: list[dict]) -> None:
+        for position, item in enumerate(items, start=1):
+            EvaluationQuestion.objects.update_or_create(
+                module=module,
+                position=position,
+                defaults={
+                    "text": item["text"].strip(),
+                    "kind": item["kind"],
+                    "required": item.get("required", True),
+                },
+            )
 
     def _accounts(self) -> None:
         User = get_user_model()

@@ -1,0 +1,241 @@
+import csv
+from datetime import date
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods, require_safe
+
+from certificates.forms import ClaimForm
+from certificates.models import (
+    Certificate,
+    EvaluationAnswer,
+    EvaluationQuestion,
+    normalise_code,
+)
+from certificates.pdf import certificate_pdf, html_to_pdf
+from certificates.services import CertificateError, issue_certificate
+from modules.models import Module
+from quizzes.models import Completion
+
+
+def _get_certificate_for_user(request, code: str) -> Certificate:
+    """A certificate for its owner and staff; 404 for everyone else."""
+    certificates = Certificate.objects.select_related("user")
+    if not request.user.is_staff:
+        certificates = certificates.filter(user=request.user)
+    return get_object_or_404(certificates, code=normalise_code(code))
+
+
+def _require_staff(request) -> None:
+    if not request.user.is_staff:
+        raise Http404("Only staff can see this report.")
+
+
+def _date_range(request) -> tuple[date | None, date | None]:
+    def read(name):
+        value = request.GET.get(name, "").strip()
+        try:
+            return parse_date(value) if value else None
+        except ValueError:
+            return None
+
+    return read("from"), read("to")
+
+
+def _credit_total(certificates) -> Decimal:
+    return certificates.aggregate(total=Sum("credit"))["total"] or Decimal("0")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def claim(request, slug):
+    module = get_object_or_404(Module.objects.visible_to(request.user), slug=slug)
+    completion = Completion.objects.filter(user=request.user, module=module).first()
+    if completion is None:
+        messages.info(request, "Pass the module's quiz first; then you can claim the certificate.")
+        return redirect(module)
+    existing = Certificate.objects.valid().filter(user=request.user, module=module).first()
+    if existing:
+        return redirect("certificates:mine")
+    questions = list(EvaluationQuestion.objects.filter(module=module))
+    form = ClaimForm(request.POST or None, user=request.user, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            certificate = issue_certificate(
+                completion=completion,
+                printed_name=form.cleaned_data["printed_name"],
+                evaluation=form.evaluation_answers(),
+            )
+        except CertificateError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"Your certificate {certificate.display_code} is ready to download."
+            )
+            return redirect(module)
+    return render(request, "certificates/claim.html", {"module": module, "form": form})
+
+
+@login_required
+@require_safe
+def my_certificates(request):
+    certificates = Certificate.objects.owned_by(request.user).select_related("module")
+    valid = certificates.valid()
+    this_year = valid.filter(completion_date__year=timezone.localdate().year)
+    context = {
+        "certificates": certificates,
+        "total_credit": _credit_total(valid),
+        "year_credit": _credit_total(this_year),
+        "year": timezone.localdate().year,
+    }
+    return render(request, "certificates/my_certificates.html", context)
+
+
+@login_required
+@require_safe
+def certificate_pdf_download(request, code):
+    certificate = _get_certificate_for_user(request, code)
+    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, certificate.download_name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _transcript_rows(request):
+    start, end = _date_range(request)
+    certificates = (
+        Certificate.objects.owned_by(request.user).valid().issued_between(start, end)
+    ).order_by("completion_date", "issued_at")
+    return certificates, start, end
+
+
+@login_required
+@require_safe
+def transcript_csv(request):
+    certificates, start, end = _transcript_rows(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, "credit-transcript.csv")
+    writer = csv.writer(response)
+    writer.writerow(["Completed", "Activity code", "Activity", "Series", "Credit", "Certificate"])
+    for certificate in certificates:
+        writer.writerow(
+            [
+                certificate.completion_date.isoformat(),
+                certificate.activity_code,
+                certificate.module_title,
+                certificate.series_title,
+                f"{certificate.credit:.2f}",
+                certificate.display_code,
+            ]
+        )
+    writer.writerow(["Total", "", "", "", f"{_credit_total(certificates):.2f}", ""])
+    return response
+
+
+@login_required
+@require_safe
+def transcript_pdf(request):
+    certificates, start, end = _transcript_rows(request)
+    html = render_to_string(
+        "certificates/transcript_pdf.html",
+        {
+            "certificates": certificates,
+            "total": _credit_total(certificates),
+            "start": start,
+            "end": end,
+            "learner": request.user,
+            "generated": timezone.localdate(),
+        },
+        request=request,
+    )
+    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, "credit-transcript.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def report_csv(request):
+    _require_staff(request)
+    start, end = _date_range(request)
+    certificates = (
+        Certificate.objects.issued_between(start, end)
+        .select_related("user")
+        .order_by("completion_date", "pk")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, "credit-report.csv")
+    writer = csv.writer(response)
+    writer.writerow(
+        ["Learner", "Email", "Activity code", "Activity", "Credit", "Completed", "Status", "Code"]
+    )
+    for certificate in certificates.iterator():
+        writer.writerow(
+            [
+                certificate.learner_name,
+                certificate.user.email,
+                certificate.activity_code,
+                certificate.module_title,
+                f"{certificate.credit:.2f}",
+                certificate.completion_date.isoformat(),
+                certificate.status,
+                certificate.display_code,
+            ]
+        )
+    return response
+
+
+@login_required
+@require_safe
+def evaluation_report(request):
+    _require_staff(request)
+    summaries = []
+    questions = EvaluationQuestion.objects.select_related("module").order_by(
+        "module__activity_code", "position"
+    )
+    for question in questions:
+        values = list(
+            EvaluationAnswer.objects.filter(question=question)
+            .exclude(value="")
+            .values_list("value", flat=True)
+        )
+        summary = {"question": question, "count": len(values)}
+        if question.kind == EvaluationQuestion.Kind.YES_NO:
+            summary["yes"] = values.count("yes")
+            summary["no"] = values.count("no")
+        elif question.kind == EvaluationQuestion.Kind.SCALE and values:
+            summary["average"] = sum(int(v) for v in values) / len(values)
+        else:
+            summary["texts"] = values[-50:]
+        summaries.append(summary)
+    return render(request, "certificates/evaluation_report.html", {"summaries": summaries})
+
+
+@require_safe
+def verify_form(request):
+    code = normalise_code(request.GET.get("code", ""))
+    if code:
+        return redirect("certificates:verify", code=code)
+    return render(request, "certificates/verify_form.html")
+
+
+@require_safe
+def verify(request, code):
+    normal = normalise_code(code)
+    if normal != code:
+        return redirect("certificates:verify", code=normal)
+    certificate = Certificate.objects.filter(code=normal).select_related("superseded_by").first()
+    if certificate is None:
+        return render(request, "certificates/verify_unknown.html", {"code": code}, status=404)
+    response = render(request, "certificates/verify.html", {"certificate": certificate})
+    response["Cache-Control"] = "no-cache"
+    return response
