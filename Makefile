@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WEB_CONCURRENCY ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
-.PHONY: help install browser run test lint format bench reset
+.PHONY: help install system-packages run serve test lint format bench reset
 
 help:
 	@echo "make run     set up, load the demo and serve on http://$(HOST):$(PORT)"
+	@echo "make serve   production settings under gunicorn (WEB_CONCURRENCY workers)"
 	@echo "make test    set up and run the whole test suite (with a real browser)"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   print the benchmark figures"
@@ -23,11 +25,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Browser tests drive Debian's Chromium through Playwright; no browser is downloaded.
-browser:
-	@test -x /usr/bin/chromium || { \
-		echo "Installing Debian's chromium for the browser tests…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Tests use Debian's Chromium (through Playwright; no browser is downloaded) and nginx
+# (the sample deploy/nginx.conf is tested). Installed once with apt-get when missing.
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/nginx:nginx
+system-packages:
+	@missing=""; for item in $(SYSTEM_PACKAGES); do \
+		test -x "$${item%%:*}" || missing="$$missing $${item#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages for the tests:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		case "$$missing" in *nginx*) service nginx stop >/dev/null 2>&1 || true;; esac; \
+	fi
 
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -36,7 +44,17 @@ run: install
 	@echo "Serving CoachLearn on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install browser
+# Production settings (DEBUG off) under gunicorn. Behind a TLS proxy set HTTPS=1 (the
+# default when DEBUG is off); for a local try-out over plain HTTP it is off here.
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	@echo "Serving CoachLearn with $(WEB_CONCURRENCY) gunicorn workers on http://$(HOST):$(PORT)/"
+	DEBUG=0 HTTPS=$${HTTPS:-0} WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(BIN)/gunicorn coachlearn.wsgi \
+		--bind $(HOST):$(PORT) --access-logfile - --graceful-timeout 20
+
+test: install system-packages
 	$(BIN)/python -m pytest
 
 lint: install

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -149,6 +150,18 @@ else:
         }
     }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Fail fast when the database is unreachable: pages answer 503 instead of hanging.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
+# A connection pool per worker (psycopg_pool) in production; health checks let a worker
+# survive a database restart. Off in development and tests, where connections are few.
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 0 if DEBUG or TESTING else 4)
+if DB_POOL_MAX_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    }
 # Lets two test runs share one server without sharing a test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -238,6 +251,10 @@ STORAGES = {
         )
     },
 }
+
+# The certificate fonts are read by WeasyPrint, not browsers: compressing them at every
+# collectstatic (with brotli, which WeasyPrint's fonttools brings) only costs time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ttf", "otf"]
 
 # How media files reach the browser: "django" streams them with Range support;
 # "x-accel" hands the file to nginx after the access check (see README).

@@ -1,0 +1,189 @@
+"""deploy/nginx.conf: the app checks access, nginx sends the video with Range (X-Accel)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.conftest import attach_demo_video, make_module
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parent.parent
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+@pytest.fixture
+def open_folder():
+    folder = Path(tempfile.mkdtemp(prefix="coachlearn-nginx-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def collected_static():
+    """collectstatic once, as in production (hashed and compressed by WhiteNoise)."""
+    folder = Path(tempfile.mkdtemp(prefix="coachlearn-static-"))
+    folder.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+    env.update(DEBUG="0", STATIC_ROOT=str(folder))
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def stack(open_folder, collected_static, settings):
+    """gunicorn with production settings and MEDIA_SERVING=x-accel, behind nginx."""
+    if not os.path.exists(NGINX):
+        pytest.fail("Debian's nginx is missing; `make test` installs it (apt-get install nginx)")
+    media = open_folder / "media"
+    media.mkdir()
+    media.chmod(0o755)
+    settings.MEDIA_ROOT = media
+    app_port, web_port = _free_port(), _free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DEBUG="0",
+        HTTPS="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        MEDIA_ROOT=str(media),
+        MEDIA_SERVING="x-accel",
+        STATIC_ROOT=str(collected_static),
+        EMBEDDED_DATABASE_NAME=connection.settings_dict["NAME"],
+    )
+    app = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "coachlearn.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{app_port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    site = (
+        site.replace("listen 80;", f"listen 127.0.0.1:{web_port};")
+        .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
+        .replace("/srv/coachlearn/var/media/", f"{media}/")
+        .replace("/srv/coachlearn/var/static/", f"{collected_static}/")
+    )
+    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (open_folder / name).mkdir(mode=0o777)
+    conf = open_folder / "nginx.conf"
+    conf.write_text(
+        f"""
+        daemon off;
+        worker_processes 1;
+        pid {open_folder}/nginx.pid;
+        error_log {open_folder}/error.log warn;
+        events {{ worker_connections 64; }}
+        http {{
+            include /etc/nginx/mime.types;
+            access_log off;
+            client_body_temp_path {open_folder}/body;
+            proxy_temp_path {open_folder}/proxy;
+            fastcgi_temp_path {open_folder}/fastcgi;
+            uwsgi_temp_path {open_folder}/uwsgi;
+            scgi_temp_path {open_folder}/scgi;
+            {site}
+        }}
+        """
+    )
+    web = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(open_folder)])
+    try:
+        _wait_for_port(app_port, app)
+        _wait_for_port(web_port, web)
+        yield f"http://127.0.0.1:{web_port}"
+    finally:
+        for process in (web, app):
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _get(url: str, **headers):
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_nginx_serves_the_video_with_range_after_the_apps_check(stack):
+    module = attach_demo_video(make_module())
+    with module.video.open("rb") as handle:
+        data = handle.read()
+    url = f"{stack}/modules/{module.slug}/video"
+    status, headers, body = _get(url, Range="bytes=1000-1999")
+    assert status == 206
+    assert headers["Content-Range"] == f"bytes 1000-1999/{len(data)}"
+    assert body == data[1000:2000]
+    status, headers, body = _get(url)
+    assert status == 200 and body == data
+    assert headers.get("Accept-Ranges") == "bytes"
+
+
+def test_nginx_keeps_unpublished_video_private(stack):
+    module = attach_demo_video(make_module(published=False))
+    status, _, _ = _get(f"{stack}/modules/{module.slug}/video")
+    assert status == 404
+
+
+def test_protected_media_cannot_be_fetched_directly(stack):
+    module = attach_demo_video(make_module())
+    status, _, _ = _get(f"{stack}/protected-media/{module.video.name}")
+    assert status == 404
+
+
+def test_nginx_serves_hashed_static_files_with_a_long_cache(stack, collected_static):
+    manifest = (collected_static / "staticfiles.json").read_text()
+    hashed = next(line.split('"')[3] for line in manifest.split(", ") if '"css/site.css"' in line)
+    status, headers, body = _get(f"{stack}/static/{hashed}")
+    assert status == 200 and b"--accent" in body
+    assert "immutable" in headers["Cache-Control"]
