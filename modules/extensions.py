@@ -43,3 +43,36 @@ def catalog_notes(request: HttpRequest, modules: list) -> dict[int, list[str]]:
         for module_id, lines in notes(request, modules).items():
             combined.setdefault(module_id, []).extend(lines)
     return combined
+
+
+# ----------------------------------------------------------------------------- authoring
+
+# `check(module, objectives)` returns one message per missing piece ([] when all is there).
+# `objectives` are the module's objectives as they are about to be saved (some maybe new).
+PublishCheck = Callable[["object", list], list[str]]
+# `panel(request, module)` returns HTML for the module's change page in the admin.
+AdminPanel = Callable[[HttpRequest, "object"], str]
+
+_publish_checks: list[PublishCheck] = []
+_admin_panels: list[AdminPanel] = []
+
+
+def register_publish_check(check: PublishCheck) -> PublishCheck:
+    """Add a publishing rule from a higher layer (the quiz adds "a question per objective")."""
+    if check not in _publish_checks:
+        _publish_checks.append(check)
+    return check
+
+
+def publish_checks() -> list[PublishCheck]:
+    return list(_publish_checks)
+
+
+def register_admin_panel(panel: AdminPanel) -> AdminPanel:
+    if panel not in _admin_panels:
+        _admin_panels.append(panel)
+    return panel
+
+
+def admin_panels(request: HttpRequest, module) -> SafeString:
+    return mark_safe("".join(panel(request, module) for panel in _admin_panels))

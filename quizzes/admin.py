@@ -1,31 +1,223 @@
-from django.contrib import admin
+"""Quiz authoring: the quiz with its questions, each question with its choices.
 
+The admin has no nested inlines, so a quiz page lists its questions (each linking to its own
+page, where its choices are edited), and the module page links to the quiz through
+`module_quiz_admin_panel` (registered with modules.extensions in QuizzesConfig.ready()).
+Every question's objective is picked from the quiz's own module.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+
+from modules.models import LearningObjective
 from quizzes.models import Attempt, Choice, Completion, Question, Quiz, WatchProgress
+
+# The start of Quiz.clean()'s message about objectives without questions (see QuizAdminForm).
+COVERAGE_MESSAGE_START = "Every learning objective needs at least one question"
+
+
+def _objectives_of(module_id) -> models.QuerySet:
+    if module_id is None:
+        return LearningObjective.objects.none()
+    return LearningObjective.objects.filter(module_id=module_id).order_by("position", "pk")
+
+
+def _as_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class QuizAdminForm(forms.ModelForm):
+    class Meta:
+        model = Quiz
+        fields = ["module", "pass_mark", "max_attempts", "shuffle", "required_watch_percent"]
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # Quiz.clean() counts the questions already saved, but the questions below may be
+        # adding the missing ones: QuestionFormSet checks the questions as they will be saved.
+        errors = self._errors.get(NON_FIELD_ERRORS) if self._errors else None
+        if errors:
+            kept = [error for error in errors if not error.startswith(COVERAGE_MESSAGE_START)]
+            if kept:
+                self._errors[NON_FIELD_ERRORS] = self.error_class(kept, error_class="nonfield")
+            else:
+                del self._errors[NON_FIELD_ERRORS]
+
+
+class QuestionFormSet(BaseInlineFormSet):
+    """Objectives offered are the module's; a saved quiz keeps a question for each one."""
+
+    def __init__(self, *args, module_id: int | None = None, **kwargs) -> None:
+        self.module_id = module_id
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        if "objective" in form.fields:
+            form.fields["objective"].queryset = _objectives_of(self.module_id)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.pk is None or self.module_id is None or any(self.errors):
+            return
+        covered = {
+            form.cleaned_data["objective"].pk
+            for form in self.forms
+            if form.cleaned_data.get("objective") and not self._should_delete_form(form)
+        }
+        missing = [o for o in _objectives_of(self.module_id) if o.pk not in covered]
+        if missing:
+            raise ValidationError(
+                [f"No question asks about “{objective.text}”." for objective in missing]
+            )
 
 
 class QuestionInline(admin.StackedInline):
     model = Question
+    formset = QuestionFormSet
     extra = 0
-    fields = ["position", "text", "kind", "objective", "review_at_seconds"]
+    fields = ["position", "text", "kind", "objective", "review_at_seconds", "choices_summary"]
+    readonly_fields = ["choices_summary"]
     show_change_link = True
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
-
-class ChoiceInline(admin.TabularInline):
-    model = Choice
-    extra = 2
+    @admin.display(description="choices")
+    def choices_summary(self, question: Question) -> str:
+        if question.pk is None:
+            return "Save the quiz, then add this question's choices on its own page."
+        choices = list(question.choices.all())
+        correct = sum(choice.is_correct for choice in choices)
+        return format_html(
+            '{} choices, {} correct. <a href="{}">Edit the choices</a>',
+            len(choices),
+            correct,
+            reverse("admin:quizzes_question_change", args=[question.pk]),
+        )
 
 
 @admin.register(Quiz)
 class QuizAdmin(admin.ModelAdmin):
-    list_display = ["module", "pass_mark", "max_attempts", "shuffle", "required_watch_percent"]
+    form = QuizAdminForm
+    list_display = ["module", "question_count", "pass_mark", "max_attempts", "shuffle"]
+    list_select_related = ["module"]
+    list_filter = ["module__series", "module__is_published"]
+    search_fields = ["module__title", "module__activity_code"]
+    autocomplete_fields = ["module"]
+    readonly_fields = ["module_link"]
+    fields = [
+        "module",
+        "module_link",
+        "pass_mark",
+        "max_attempts",
+        "shuffle",
+        "required_watch_percent",
+    ]
     inlines = [QuestionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(question_total=models.Count("questions"))
+
+    @admin.display(description="questions", ordering="question_total")
+    def question_count(self, quiz: Quiz) -> int:
+        return quiz.question_total
+
+    @admin.display(description="module page in the admin")
+    def module_link(self, quiz: Quiz) -> str:
+        if quiz.module_id is None:
+            return "—"
+        url = reverse("admin:modules_module_change", args=[quiz.module_id])
+        return format_html('<a href="{}">Back to {}</a>', url, quiz.module)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The module is chosen once; moving a quiz would orphan its questions' objectives.
+        return [*self.readonly_fields, "module"] if obj else self.readonly_fields
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, QuestionInline):
+            kwargs["module_id"] = obj.module_id or _as_id(
+                request.POST.get("module") or request.GET.get("module")
+            )
+        return kwargs
+
+
+class ChoiceFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("text") and not self._should_delete_form(form)
+        ]
+        if kept and not any(form.cleaned_data.get("is_correct") for form in kept):
+            raise ValidationError("Mark at least one choice as correct.")
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceFormSet
+    extra = 2
+    fields = ["position", "text", "is_correct", "explanation"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+
+class QuestionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["quiz", "position", "text", "kind", "objective", "review_at_seconds"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        quiz_id = self.instance.quiz_id or _as_id(self.data.get("quiz") or self.initial.get("quiz"))
+        if "objective" in self.fields:
+            module_id = Quiz.objects.filter(pk=quiz_id).values_list("module_id", flat=True).first()
+            self.fields["objective"].queryset = _objectives_of(module_id)
 
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["text", "quiz", "kind", "objective"]
-    list_filter = ["quiz"]
+    form = QuestionAdminForm
+    list_display = ["text", "quiz", "kind", "objective", "position"]
+    list_filter = ["kind", ("quiz", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["quiz__module", "objective"]
+    search_fields = ["text", "quiz__module__title", "quiz__module__activity_code"]
+    readonly_fields = ["quiz_link"]
     inlines = [ChoiceInline]
+
+    @admin.display(description="quiz")
+    def quiz_link(self, question: Question) -> str:
+        if question.quiz_id is None:
+            return "—"
+        url = reverse("admin:quizzes_quiz_change", args=[question.quiz_id])
+        return format_html('<a href="{}">Back to the quiz of {}</a>', url, question.quiz.module)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "quiz"] if obj else self.readonly_fields
+
+
+def module_quiz_admin_panel(request, module) -> str:
+    """The quiz's part of a module's admin page: its state and a link to edit or create it."""
+    quiz = Quiz.objects.filter(module=module).annotate(total=models.Count("questions")).first()
+    context = {"module": module, "quiz": quiz}
+    if quiz is not None:
+        context["edit_url"] = reverse("admin:quizzes_quiz_change", args=[quiz.pk])
+        context["missing"] = quiz.objectives_without_questions()
+    else:
+        context["add_url"] = reverse("admin:quizzes_quiz_add") + f"?module={module.pk}"
+    return render_to_string("admin/quizzes/includes/module_quiz_panel.html", context, request)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
