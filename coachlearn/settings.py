@@ -286,3 +286,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Authoring
+# Largest video the admin form and `import_module` accept (bytes). A proxy in front of the app
+# must allow request bodies this large too (nginx: client_max_body_size).
+MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 500 * 10**6)
