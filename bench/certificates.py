@@ -36,6 +36,8 @@ import warnings
 from decimal import Decimal
 from pathlib import Path
 
+from common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.update(
@@ -51,11 +53,6 @@ os.environ.update(
 warnings.filterwarnings("ignore", message="No directory at")
 EMAIL = "bench-certificates@example.org"
 PRINTED_NAME = "Dr. Benedicta Q. Marchetti-Lindqvist"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def summary(values: list[float]) -> str:

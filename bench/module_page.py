@@ -31,14 +31,12 @@ BENCH_ENV = {
     "DEBUG": "0",
     "HTTPS": "0",
     "ALLOWED_HOSTS": "127.0.0.1,testserver",
+    "STATIC_ROOT": os.environ.get("STATIC_ROOT", "/tmp/coachlearn-bench-static"),
 }
 os.environ.update(BENCH_ENV)
 SLUG = "bench-1000-cues"
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+from common import collect_static, free_port, percentile  # noqa: E402 (after sys.path)
 
 
 def prepare() -> None:
@@ -102,12 +100,6 @@ def server_time(requests: int) -> None:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _client(port: int, path: str, seconds: float, queue) -> None:
     latencies, errors = [], 0
     deadline = time.monotonic() + seconds
@@ -155,7 +147,7 @@ def drive(
 
 
 def throughput(seconds: float, concurrency: int, workers: int) -> None:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -203,6 +195,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
+    collect_static()
     prepare()
     server_time(args.requests)
     throughput(args.seconds, args.concurrency, args.workers)

@@ -29,7 +29,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
+
+from common import collect_static, free_port, percentile, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,31 +63,11 @@ MAX_FORM_SIGN_INS = 30
 HEALTHZ_SECONDS = 5
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def learner_email(number: int) -> str:
     return f"bench-learner-{number:04d}@example.org"
 
 
 # --- setup --------------------------------------------------------------------------------
-
-
-def collect_static() -> None:
-    """gunicorn with DEBUG=0 serves hashed static names: the manifest must exist."""
-    static_root = Path(os.environ["STATIC_ROOT"])
-    manifest = static_root / "staticfiles.json"
-    newest_source = max(p.stat().st_mtime for p in (ROOT / "static").rglob("*") if p.is_file())
-    if manifest.exists() and manifest.stat().st_mtime >= newest_source:
-        return
-    print(f"collecting static files into {static_root} …", flush=True)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT,
-        check=True,
-    )
 
 
 def prepare(learners: int) -> dict[int, list[int]]:
@@ -409,24 +390,6 @@ def _cpu_seconds(match) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(port: int, server: subprocess.Popen) -> None:
-    for _ in range(300):
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start listening within 30 s")
-
-
 def _phase(context, running: list, target, arguments: list[tuple], timeout: float) -> list:
     """Run one client process per argument tuple; their results, once all have finished."""
     queue = context.Queue()
@@ -455,7 +418,7 @@ def run(args, right: dict[int, list[int]]) -> None:
 
     connections.close_all()  # no database connection shared with forked children
     context = multiprocessing.get_context("fork")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -477,7 +440,7 @@ def run(args, right: dict[int, list[int]]) -> None:
     }
     running: list = []
     try:
-        _wait_for(port, server)
+        wait_for(port, server)
         # The trivial view at the same concurrency, for scale (after a 1 s warm-up).
         plain = [(port, "/healthz", 1)] * args.clients
         _phase(context, running, _plain_client, plain, 60)

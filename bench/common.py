@@ -1,0 +1,50 @@
+"""Pieces every benchmark needs: percentiles, free ports, a gunicorn that is up, static files."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int, server: subprocess.Popen) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start listening within 30 s")
+
+
+def collect_static() -> None:
+    """gunicorn with DEBUG=0 serves hashed static names: the manifest must exist."""
+    static_root = Path(os.environ["STATIC_ROOT"])
+    manifest = static_root / "staticfiles.json"
+    newest_source = max(p.stat().st_mtime for p in (ROOT / "static").rglob("*") if p.is_file())
+    if manifest.exists() and manifest.stat().st_mtime >= newest_source:
+        return
+    print(f"collecting static files into {static_root} …", flush=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        check=True,
+    )
