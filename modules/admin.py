@@ -23,6 +23,7 @@ from modules.extensions import admin_panels
 from modules.forms import ModuleAdminForm
 from modules.models import Competency, Cue, LearningObjective, Module, Series
 from modules.publishing import PublishError, publish_module, publish_problems, unpublish_module
+from modules.search import refresh_search_vector
 from modules.services import replace_cues
 from modules.transcripts import format_timestamp
 
@@ -207,11 +208,15 @@ class ModuleAdmin(admin.ModelAdmin):
     # --- saving -------------------------------------------------------------------------
 
     def save_related(self, request, form, formsets, change):
+        # Objectives, cues and competencies are saved here, after the module: only now is
+        # all of its text in the database for the search vector.
         super().save_related(request, form, formsets, change)
         module = form.instance
         if form.new_cues is not None:
-            count = replace_cues(module=module, cues=form.new_cues)
+            count = replace_cues(module=module, cues=form.new_cues)  # refreshes the vector
             messages.info(request, f"The transcript was read: {count} lines.")
+        else:
+            refresh_search_vector(module)
         if not form.initial.get("is_published"):
             self._keep_publishing_rules(request, module)
 
@@ -312,3 +317,4 @@ class CueAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         obj.module.touch()  # new cache keys for the page and captions
+        refresh_search_vector(obj.module)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from modules.models import Cue, Module
+from modules.search import refresh_search_vector
 from modules.transcripts import ParsedCue, parse_transcript
 
 
@@ -26,6 +27,7 @@ def replace_cues(*, module: Module, cues: Sequence[ParsedCue]) -> int:
         for index, cue in enumerate(cues, start=1)
     )
     module.touch()
+    refresh_search_vector(module)
     return len(cues)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from certificates.models import EvaluationQuestion
 from modules.models import Competency, LearningObjective, Module, Series
+from modules.search import refresh_search_vector
 from modules.services import replace_cues
 from modules.transcripts import parse_transcript
 from quizzes.models import Choice, Question, Quiz
@@ -77,6 +78,7 @@ class Command(BaseCommand):
             Competency.objects.get_or_create(name=name)[0] for name in entry["competencies"]
         )
         self._transcript(module, DEMO_DIR / entry["transcript"])
+        refresh_search_vector(module)  # objectives or competencies may have changed alone
         return module
 
     def _attach(self, module: Module, field: str, filename: str) -> None:

@@ -1,0 +1,76 @@
+"""/search/ and /lookup/: open to everyone, published modules only (lookup: staff see all)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from modules.models import Module, normalise_activity_code, search_params, search_url
+from modules.search import (
+    MAX_QUERY_CHARS,
+    RESULTS_PER_PAGE,
+    SearchForm,
+    attach_snippets,
+    clean_text,
+    has_searchable_words,
+    search_modules,
+    suggest_query,
+)
+
+LOOKUP_MAX_CHARS = 40
+
+
+def search_page_context(data) -> dict:
+    """Everything search.html shows for the criteria in `data` (a QueryDict)."""
+    form = SearchForm(data)
+    query, series, competency = form.criteria()
+    page = Paginator(
+        search_modules(query.text, series=series, competency=competency), RESULTS_PER_PAGE
+    ).get_page(data.get("page"))
+    results = list(page.object_list)
+    if query:
+        attach_snippets(results, query.text)
+    return {
+        "form": form,
+        "query": query,
+        "params": search_params(query.text, series=series, competency=competency),
+        "series": series,
+        "competency": competency,
+        "filtered": series is not None or competency is not None,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "results": results,
+        "max_query_chars": MAX_QUERY_CHARS,
+        **(_empty_state(query.text, series, competency) if query and not results else {}),
+    }
+
+
+def _empty_state(text: str, series, competency) -> dict:
+    """What to offer when nothing matched: a respelling that finds something, if any."""
+    suggestion = suggest_query(text, series=series, competency=competency)
+    return {
+        "searchable": has_searchable_words(text),
+        "suggestion": suggestion,
+        "suggestion_url": suggestion
+        and search_url(suggestion, series=series, competency=competency),
+        "unfiltered_url": search_url(text),
+    }
+
+
+@require_safe
+def search(request):
+    return render(request, "modules/search.html", search_page_context(request.GET))
+
+
+@require_safe
+def lookup(request):
+    """An activity code (any case, spaces or none) goes straight to its module."""
+    typed, _ = clean_text(request.GET.get("code"), LOOKUP_MAX_CHARS)
+    if not typed:
+        return render(request, "modules/lookup.html", {"typed": ""})
+    code = normalise_activity_code(typed)
+    module = Module.objects.visible_to(request.user).filter(activity_code=code).first()
+    if module is not None:
+        return redirect(module)
+    return render(request, "modules/lookup.html", {"typed": typed, "code": code}, status=404)
