@@ -2,11 +2,13 @@ import re
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -259,3 +261,53 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class SavedSearch(models.Model):
+    """A search a learner named to run again: the query and the filters, as typed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=200, blank=True)
+    # A deleted series or competency widens the search rather than deleting it.
+    series = models.ForeignKey(Series, on_delete=models.SET_NULL, null=True, blank=True)
+    competency = models.ForeignKey(Competency, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = [Lower("name"), "pk"]
+        verbose_name_plural = "saved searches"
+        constraints = [
+            models.UniqueConstraint("user", Lower("name"), name="saved_search_name_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        """The search itself, to run it again."""
+        return search_url(self.query, series=self.series, competency=self.competency)
+
+
+class SavedCourse(models.Model):
+    """A module a learner keeps in "My courses"."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_courses"
+    )
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="saved_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="saved_course_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saved {self.module}"
+
+    def get_absolute_url(self) -> str:
+        return self.module.get_absolute_url()

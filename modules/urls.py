@@ -1,6 +1,6 @@
 from django.urls import path
 
-from modules import views, views_search
+from modules import views, views_saved, views_search
 
 app_name = "modules"
 
@@ -14,4 +14,15 @@ urlpatterns = [
     # Find and keep
     path("search/", views_search.search, name="search"),
     path("lookup/", views_search.lookup, name="lookup"),
+    path("me/searches/", views_saved.saved_searches, name="saved_searches"),
+    path("me/searches/new/", views_saved.saved_search_create, name="saved_search_create"),
+    path(
+        "me/searches/<int:pk>/rename/", views_saved.saved_search_rename, name="saved_search_rename"
+    ),
+    path(
+        "me/searches/<int:pk>/delete/", views_saved.saved_search_delete, name="saved_search_delete"
+    ),
+    path("me/courses/", views_saved.saved_courses, name="saved_courses"),
+    path("me/courses/<slug:slug>/save/", views_saved.course_save, name="course_save"),
+    path("me/courses/<slug:slug>/remove/", views_saved.course_remove, name="course_remove"),
 ]

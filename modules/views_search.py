@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from modules.models import Module, normalise_activity_code, search_params, search_url
+from modules.saved import SearchNameForm
 from modules.search import (
     MAX_QUERY_CHARS,
     RESULTS_PER_PAGE,
@@ -21,8 +22,9 @@ from modules.search import (
 LOOKUP_MAX_CHARS = 40
 
 
-def search_page_context(data) -> dict:
-    """Everything search.html shows for the criteria in `data` (a QueryDict)."""
+def search_page_context(data, *, name_form: SearchNameForm | None = None) -> dict:
+    """Everything search.html shows for the criteria in `data` (a GET or POST QueryDict).
+    Also used to show the page again when saving the search fails."""
     form = SearchForm(data)
     query, series, competency = form.criteria()
     page = Paginator(
@@ -42,6 +44,7 @@ def search_page_context(data) -> dict:
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "results": results,
         "max_query_chars": MAX_QUERY_CHARS,
+        "name_form": name_form or SearchNameForm(),
         **(_empty_state(query.text, series, competency) if query and not results else {}),
     }
 
