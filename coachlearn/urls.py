@@ -12,6 +12,7 @@ urlpatterns = [
     # One sign-in for everyone: the admin's own login form would bypass rate limits and 2FA.
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
+    path("me/", views.learning, name="my_learning"),
     path("healthz", views.health, name="health"),
 ]
 

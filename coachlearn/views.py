@@ -1,8 +1,13 @@
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from coachlearn.learning import my_learning
 
 
 def not_found(request, exception=None):
@@ -21,3 +26,11 @@ def admin_login(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/admin/"
     return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
+
+
+@login_required
+@require_safe
+def learning(request):
+    """My learning: in progress, saved, completed with certificates, credit totals."""
+    context = {"learning": my_learning(request.user), "year": timezone.localdate().year}
+    return render(request, "coachlearn/my_learning.html", context)

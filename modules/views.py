@@ -1,6 +1,6 @@
 from itertools import groupby
 
-from django.core.cache import cache
+from django.db.models import Count, Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from modules.extensions import catalog_notes, module_panels
 from modules.models import Module
+from modules.page_cache import fragment
 from modules.ranged_files import ranged_file_response
 from modules.transcripts import cues_to_text, cues_to_vtt
 
@@ -17,7 +18,9 @@ MAX_START_SECONDS = 24 * 60 * 60
 
 def _get_module_for_user(request, slug: str) -> Module:
     """The module if this user may see it; unpublished ones are 404 except to staff."""
-    return get_object_or_404(Module.objects.visible_to(request.user), slug=slug)
+    modules = Module.objects.visible_to(request.user).select_related("series")
+    # The search vector of a long transcript is large and never needed here.
+    return get_object_or_404(modules.defer("search_vector"), slug=slug)
 
 
 def _start_seconds(value: str | None) -> float | None:
@@ -30,43 +33,72 @@ def _start_seconds(value: str | None) -> float | None:
     return seconds
 
 
-def _cached(module: Module, part: str, build):
-    key = module.cache_key(part)
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value)
-    return value
+def _cached(module: Module, part: str, build) -> str:
+    return fragment(module.cache_key(part), build)
 
 
-@require_safe
-def catalog(request):
-    modules = list(Module.objects.published().for_catalog())
+def _catalog_body(request) -> str:
+    modules = list(Module.objects.published().for_catalog().defer("search_vector"))
     notes = catalog_notes(request, modules)
     for module in modules:
         module.notes = notes.get(module.pk, [])
     series = [
         (group, list(items)) for group, items in groupby(modules, key=lambda module: module.series)
     ]
-    return render(request, "modules/catalog.html", {"series_groups": series})
+    return render_to_string(
+        "modules/includes/catalog_body.html", {"series_groups": series}, request=request
+    )
+
+
+def _catalog_version() -> str:
+    """Changes when any published module changes, appears or goes."""
+    state = Module.objects.published().aggregate(latest=Max("updated_at"), count=Count("pk"))
+    latest = state["latest"].timestamp() if state["latest"] else 0
+    return f"{latest:.6f}:{state['count']}"
+
+
+@require_safe
+def catalog(request):
+    # Everyone signed out sees the same catalog: it is cached whole. Signed-in learners see
+    # their progress and saved courses on the cards, so theirs is rendered for them.
+    if request.user.is_authenticated or request.GET:
+        body = _catalog_body(request)
+    else:
+        body = fragment(f"catalog:{_catalog_version()}", lambda: _catalog_body(request))
+    return render(request, "modules/catalog.html", {"catalog_body": body})
 
 
 @require_safe
 def module_detail(request, slug):
     module = _get_module_for_user(request, slug)
-    transcript_html = _cached(
-        module,
-        "transcript-html",
-        lambda: render_to_string(
-            "modules/includes/transcript.html", {"module": module, "cues": module.cues.all()}
-        ),
-    )
+    public = {"module": module}
     context = {
         "module": module,
-        "objectives": module.objectives.all(),
-        "competencies": module.competencies.all(),
         "series_position": module.series_position(),
-        "transcript_html": transcript_html,
+        "header_html": _cached(
+            module,
+            "header-html",
+            lambda: render_to_string("modules/includes/module_header.html", public),
+        ),
+        "transcript_html": _cached(
+            module,
+            "transcript-html",
+            lambda: render_to_string(
+                "modules/includes/transcript.html", {**public, "cues": module.cues.all()}
+            ),
+        ),
+        "body_html": _cached(
+            module,
+            "body-html",
+            lambda: render_to_string(
+                "modules/includes/module_body.html",
+                {
+                    **public,
+                    "objectives": module.objectives.all(),
+                    "competencies": module.competencies.all(),
+                },
+            ),
+        ),
         "panels": module_panels(request, module),
         "start_seconds": _start_seconds(request.GET.get("t")),
     }

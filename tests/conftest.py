@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ def _isolated_media_and_cache(request, settings, tmp_path):
         "db",
         "transactional_db",
     } & set(request.fixturenames)
+    caches["local"].clear()
     if uses_database:
         cache.clear()
 
