@@ -218,3 +218,36 @@ def make_completion(user, module: Module):
     return Completion.objects.create(
         user=user, module=module, attempt=attempt, completed_at=attempt.finished_at
     )
+
+
+def run_at_once(action, count: int) -> list:
+    """Call `action()` from `count` threads released together; return their results.
+
+    Each thread has its own database connection (closed at the end), so this exercises
+    the database's locking and constraints as concurrent requests would. Any exception
+    in a thread fails the caller.
+    """
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(action())
+        except Exception as error:  # noqa: BLE001 - re-raised below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -2,10 +2,8 @@
 
 import hashlib
 import io
-import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -24,7 +22,7 @@ from certificates.services import (
     reissue_certificate,
     revoke_certificate,
 )
-from tests.conftest import make_completion, make_module, make_series
+from tests.conftest import make_completion, make_module, make_series, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -129,24 +127,7 @@ def test_an_empty_name_is_refused(completion):
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_claims_issue_exactly_one_certificate(learner):
     completion = make_completion(learner, make_module())
-    barrier = threading.Barrier(4)
-    results, errors = [], []
-
-    def claim():
-        try:
-            barrier.wait()
-            results.append(issue_certificate(completion=completion, printed_name="Lee"))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    results = run_at_once(lambda: issue_certificate(completion=completion, printed_name="Lee"), 4)
     assert Certificate.objects.count() == 1
     assert {certificate.pk for certificate in results} == {Certificate.objects.get().pk}
 

@@ -1,16 +1,14 @@
 """Taking a module's quiz: access, answers kept secret, grading once, completion."""
 
 import re
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
 from quizzes.models import Attempt, Completion, Question
 from quizzes.services import submit_attempt
-from tests.conftest import make_module, make_quiz, right_answers, wrong_answers
+from tests.conftest import make_module, make_quiz, right_answers, run_at_once, wrong_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -135,24 +133,9 @@ def test_two_simultaneous_submissions_of_one_attempt_count_once(learner):
     answers = {
         question.pk: {question.choices.get(is_correct=True).pk} for question in quiz.questions.all()
     }
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def submit():
-        try:
-            barrier.wait()
-            results.append(submit_attempt(user=learner, token=attempt.token, answers=answers))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    results = run_at_once(
+        lambda: submit_attempt(user=learner, token=attempt.token, answers=answers), 2
+    )
     assert {result.pk for result in results} == {attempt.pk}
     assert Attempt.objects.submitted().count() == 1
     assert Completion.objects.count() == 1
