@@ -1,5 +1,6 @@
 from itertools import groupby
 
+from django.conf import settings
 from django.db.models import Count, Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -57,20 +58,47 @@ def _catalog_version() -> str:
     return f"{latest:.6f}:{state['count']}"
 
 
+def _same_for_everyone(request) -> bool:
+    """Signed out, no query string, no session and no flash message: the page a visitor
+    gets is the one every such visitor gets, so it can be served whole from the cache."""
+    return not (
+        request.user.is_authenticated
+        or request.GET
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "messages" in request.COOKIES
+    )
+
+
 @require_safe
 def catalog(request):
-    # Everyone signed out sees the same catalog: it is cached whole. Signed-in learners see
-    # their progress and saved courses on the cards, so theirs is rendered for them.
-    if request.user.is_authenticated or request.GET:
+    # Signed-in learners see their progress and saved courses on the cards, so theirs is
+    # rendered for them; the signed-out catalog is cached whole.
+    if not _same_for_everyone(request):
         body = _catalog_body(request)
-    else:
-        body = fragment(f"catalog:{_catalog_version()}", lambda: _catalog_body(request))
-    return render(request, "modules/catalog.html", {"catalog_body": body})
+        return render(request, "modules/catalog.html", {"catalog_body": body})
+    version = _catalog_version()
+    page = fragment(
+        f"catalog-page:{version}",
+        lambda: render(
+            request,
+            "modules/catalog.html",
+            {"catalog_body": fragment(f"catalog:{version}", lambda: _catalog_body(request))},
+        ).content.decode(),
+    )
+    return HttpResponse(page)
 
 
 @require_safe
 def module_detail(request, slug):
     module = _get_module_for_user(request, slug)
+    if module.is_live and _same_for_everyone(request):
+        # The series navigation names other modules: the catalog's version is in the key.
+        key = module.cache_key(f"page:{_catalog_version()}")
+        return HttpResponse(fragment(key, lambda: _module_page(request, module).content.decode()))
+    return _module_page(request, module)
+
+
+def _module_page(request, module: Module):
     public = {"module": module}
     context = {
         "module": module,
