@@ -303,3 +303,68 @@ LOGGING = {
 # Largest video the admin form and `import_module` accept (bytes). A proxy in front of the app
 # must allow request bodies this large too (nginx: client_max_body_size).
 MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 500 * 10**6)
+
+# Security headers and CSP
+# A strict Content-Security-Policy (django-csp 4): only our own scripts, styles, images,
+# media and fonts. No inline scripts, handlers or style attributes anywhere, so neither
+# 'unsafe-inline' nor 'unsafe-eval'; a page that ever needs an inline script gives it
+# nonce="{{ request.csp_nonce }}" and the middleware adds that nonce to script-src.
+# The Django admin and allauth's pages (JSON data blocks only) work under the same policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # data: for the two-factor QR code
+        # blob: lets the admin read a chosen video's length before uploading it
+        # (static/js/video_duration.js); only our own scripts can make blob: URLs.
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Browser features the site never uses are switched off for it and anything it embeds;
+# the video player keeps fullscreen, autoplay (after ?t=) and picture-in-picture.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "autoplay": ["self"],
+    "fullscreen": ["self"],
+    "picture-in-picture": ["self"],
+}
+# No script reads the CSRF cookie (forms carry the token; fetch() takes it from the page).
+CSRF_COOKIE_HTTPONLY = True
+# Outermost after SecurityMiddleware, so that every response, the 503 page included, gets
+# the headers; the database guard sits inside them and outside everything that may query.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
+    "coachlearn.middleware.PermissionsPolicyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("coachlearn.middleware.PermissionsPolicyMiddleware") + 1,
+    "coachlearn.middleware.DatabaseUnavailableMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("coachlearn.middleware.DatabaseUnavailableMiddleware") + 1,
+    "coachlearn.middleware.UrlLengthLimitMiddleware",
+)
+# Longest request address (path and query string) the app answers; longer gets 414.
+# nginx's default buffers (8 KB) and gunicorn's request line (4 KB) stop long addresses
+# earlier; this bounds the work for any other way of serving, well above real searches.
+MAX_URL_LENGTH = 64 * 1024
+# How long a browser should wait before retrying while the database is unreachable.
+DATABASE_UNAVAILABLE_RETRY_AFTER = 30

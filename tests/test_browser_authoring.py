@@ -77,7 +77,7 @@ def test_an_author_uploads_fixes_the_transcript_publishes_and_the_module_plays(
     assert page.input_value("#id_slug") == "giving-feedback"
     choose_files(page, broken)
     # The length is read from the chosen file (the demo video lasts 200 s).
-    page.wait_for_function("document.querySelector('#id_duration_seconds').value === '200'")
+    page.wait_for_function("() => document.querySelector('#id_duration_seconds').value === '200'")
     page.evaluate(WATCH_PROGRESS)
     page.click("input[name=_continue]")
 
@@ -109,5 +109,5 @@ def test_an_author_uploads_fixes_the_transcript_publishes_and_the_module_plays(
 
     page.goto(live_server.url + "/")
     page.click("text=Giving Feedback")
-    page.wait_for_function("document.querySelector('video').readyState >= 2")
+    page.wait_for_function("() => document.querySelector('video').readyState >= 2")
     assert page.url.endswith("/modules/giving-feedback/")

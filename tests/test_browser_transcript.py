@@ -6,7 +6,7 @@ from tests.conftest import attach_demo_video, make_module
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-READY = "document.querySelector('video').readyState >= 1"
+READY = "() => document.querySelector('video').readyState >= 1"
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def _highlighted_start(page) -> float:
 def test_clicking_a_cue_seeks_the_video_to_its_start(page, live_server, module):
     _open(page, live_server, module)
     page.click("[data-seek='60']")
-    page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 60) < 1.5")
+    page.wait_for_function("() => Math.abs(document.querySelector('video').currentTime - 60) < 1.5")
     assert 60 <= _current_time(page) < 61.5
     assert _highlighted_start(page) == 60
 
@@ -38,7 +38,7 @@ def test_clicking_a_cue_seeks_the_video_to_its_start(page, live_server, module):
 def test_while_playing_the_highlighted_cue_is_the_one_being_spoken(page, live_server, module):
     _open(page, live_server, module)
     page.click("[data-seek='20']")
-    page.wait_for_function("document.querySelector('video').currentTime > 26")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 26")
     page.evaluate("document.querySelector('video').pause()")
     now = _current_time(page)
     assert _highlighted_start(page) == 5 * int(now // 5)
@@ -51,21 +51,23 @@ def test_keyboard_activates_a_cue_and_arrows_move_between_lines(page, live_serve
     page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.dataset.seek") == "50"
     page.keyboard.press("Enter")
-    page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 50) < 1.5")
+    page.wait_for_function("() => Math.abs(document.querySelector('video').currentTime - 50) < 1.5")
     page.keyboard.press("End")
     assert page.evaluate("document.activeElement.dataset.seek") == "145"
 
 
 def test_link_with_t_opens_the_video_at_that_moment(page, live_server, module):
     _open(page, live_server, module, "?t=100")
-    page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 100) < 1")
+    page.wait_for_function("() => Math.abs(document.querySelector('video').currentTime - 100) < 1")
     assert _highlighted_start(page) == 100
 
 
 def test_find_box_filters_lines_and_marks_the_words(page, live_server, module):
     _open(page, live_server, module)
     page.fill("[data-transcript-find]", "Line 1")
-    page.wait_for_function("document.querySelector('[data-transcript-status]').textContent !== ''")
+    page.wait_for_function(
+        "() => document.querySelector('[data-transcript-status]').textContent !== ''"
+    )
     visible = page.locator("[data-transcript-list] > li:not([hidden])")
     # "Line 1", "Line 10" … "Line 19"
     assert visible.count() == 11
@@ -73,7 +75,7 @@ def test_find_box_filters_lines_and_marks_the_words(page, live_server, module):
     assert "11 of 30 lines" in page.inner_text("[data-transcript-status]")
     page.press("[data-transcript-find]", "Escape")
     page.wait_for_function(
-        "document.querySelectorAll('[data-transcript-list] > li[hidden]').length === 0"
+        "() => document.querySelectorAll('[data-transcript-list] > li[hidden]').length === 0"
     )
 
 
