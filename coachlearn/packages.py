@@ -20,6 +20,7 @@ import stat
 import tempfile
 import tomllib
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,9 @@ TRANSCRIPT = "transcript.vtt"
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".txt")
 MAX_MANIFEST_BYTES = 10**6
 COPY_CHUNK = 1024 * 1024
+# What reading a damaged zip raises (bad headers or CRC, cut-off or corrupt deflate data,
+# an unknown compression method).
+DAMAGED_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 class PackageError(Exception):
@@ -475,11 +479,17 @@ def open_package(path: Path, *, limits: ZipLimits | None = None) -> Iterator[Pat
     if not zipfile.is_zipfile(path):
         raise PackageError(f"{path.name}: not a folder or a zip file")
     limits = limits or ZipLimits.from_settings()
-    with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as temp:
-        members = _checked_members(archive, path.name, limits)
+    with tempfile.TemporaryDirectory() as temp:
         root = Path(temp)
-        for info, parts in members:
-            _extract(archive, info, root.joinpath(*parts), path.name)
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = _checked_members(archive, path.name, limits)
+                for info, parts in members:
+                    _extract(archive, info, root.joinpath(*parts), path.name)
+        except DAMAGED_ZIP_ERRORS as error:
+            # A zip cut short or with damaged bytes fails while it is read, in zipfile or
+            # zlib; it is the package's fault, so it is refused like any other bad package.
+            raise PackageError(f"{path.name}: a damaged zip file ({error})") from None
         yield root
 
 
