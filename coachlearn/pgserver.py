@@ -28,6 +28,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,10 +321,48 @@ def ensure_running(link: Path) -> Layout:
             _initdb(layout)
         if _postmaster_pid(layout) is None:
             _start(layout)
+            _start_reaper(layout)
         _write_users(layout, [*_read_users(layout), os.getpid()])
     atexit.register(release, layout)
-    _stop_cleanly_on_sigterm()
+    exit_cleanly_on_sigterm()
     return layout
+
+
+def _start_reaper(layout: Layout) -> None:
+    """A small watcher that stops the server once every registered process has died.
+
+    atexit is the quick way out, but a process can die without it: SIGKILL, or
+    runserver's reloader killing its child on Ctrl-C or SIGTERM. The watcher needs
+    nothing from Django and ends with the server.
+    """
+    subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from coachlearn import pgserver; pgserver.reap(sys.argv[1])",
+            str(layout.link),
+        ],
+        cwd=str(Path(__file__).resolve().parent.parent),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def reap(link: str, *, interval: float = 1.0, grace_checks: int = 3) -> None:
+    """Watch the server's users; stop the server when none has been alive for a while."""
+    layout = plan_layout(Path(link))
+    idle = 0
+    while _postmaster_pid(layout) is not None:
+        time.sleep(interval)
+        with _locked(layout):
+            users = _read_users(layout)
+            idle = 0 if users else idle + 1
+            if idle >= grace_checks:
+                _write_users(layout, [])
+                stop(layout)
+                return
 
 
 def release(layout: Layout) -> None:
@@ -346,9 +385,14 @@ def wait_until_accepting(layout: Layout, timeout: float = 30) -> None:
     raise EmbeddedPostgresError(f"the embedded server in {layout.data} did not accept connections")
 
 
-def _stop_cleanly_on_sigterm() -> None:
-    # Python's default SIGTERM ends the process without running atexit, which would leave
-    # the server running with nobody registered. Only replace the default handler.
+def exit_cleanly_on_sigterm() -> None:
+    """Let SIGTERM run atexit (and so release the server), as Ctrl-C does.
+
+    Python's default SIGTERM ends the process without running atexit, which would leave
+    the server running with nobody registered. Only the default handler is replaced (a
+    gunicorn worker has its own), and only from the main thread, where Python allows it:
+    call it at start-up, since runserver opens its first connection in another thread.
+    """
     with contextlib.suppress(ValueError):  # not in the main thread
         if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
             signal.signal(signal.SIGTERM, _exit_on_sigterm)

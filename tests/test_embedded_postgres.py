@@ -2,11 +2,14 @@
 
 import os
 import shutil
+import signal
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import psycopg
@@ -137,18 +140,56 @@ def test_server_is_shared_by_processes_and_stops_with_the_last_one(open_folder):
         _cleanup(layout)
 
 
-def test_server_survives_a_killed_user_and_is_reused(open_folder):
+def test_a_user_killed_without_cleanup_does_not_leave_the_server_running(open_folder):
     link = open_folder / "var" / "postgres"
     link.parent.mkdir(parents=True)
     first = _holder(link)
     layout = pgserver.plan_layout(link)
     try:
-        server_pid = pgserver._postmaster_pid(layout)
-        first.kill()
+        assert pgserver._postmaster_pid(layout) is not None
+        first.kill()  # SIGKILL: no atexit
         first.wait()
+        deadline = time.monotonic() + 30
+        while pgserver._postmaster_pid(layout) is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert pgserver._postmaster_pid(layout) is None, "the watcher stopped it"
         second = _holder(link)
-        assert pgserver._postmaster_pid(layout) == server_pid
+        assert pgserver._postmaster_pid(layout) is not None, "and the next user starts it again"
         second.communicate("", timeout=30)
+    finally:
+        _cleanup(layout)
+
+
+def test_runserver_ended_with_sigterm_stops_the_server(open_folder):
+    """runserver connects from a thread; SIGTERM must still let it release the server."""
+    var = open_folder / "var"
+    var.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DATABASE_URL"}}
+    env.update(VAR_DIR=str(var), DEBUG="1")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    layout = pgserver.plan_layout(var / "postgres")
+    try:
+        deadline = time.monotonic() + 60
+        while not pgserver._read_users(layout) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert pgserver._postmaster_pid(layout) is not None, "runserver started the server"
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+        deadline = time.monotonic() + 30
+        while pgserver._postmaster_pid(layout) is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert pgserver._postmaster_pid(layout) is None
     finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
         _cleanup(layout)
