@@ -14,18 +14,9 @@ from certificates.models import (
 )
 from certificates.services import CertificateError, reissue_certificate, revoke_certificate
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Credentials and their history: readable by staff, changed only through services."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+# Credentials and their history, like learners' records: read by staff, changed only
+# through the services.
+from quizzes.admin import ReadOnlyAdmin
 
 
 class CertificateEventInline(admin.TabularInline):
