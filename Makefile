@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
-.PHONY: help install system-packages run serve test lint format bench reset
+.PHONY: help install system-packages run serve test lint format bench reset backup restore fuzz
 
 help:
 	@echo "make run     set up, load the demo and serve on http://$(HOST):$(PORT)"
@@ -71,3 +71,20 @@ bench: install
 # Deletes the local embedded database and uploaded media (development only).
 reset:
 	rm -rf var/postgres var/media var/postgres.users.json var/postgres.log
+
+# Backups: the database (pg_dump, custom format) and the media into
+# var/backups/<timestamp>/ with a manifest of counts and SHA-256 sums. Restore one with
+# `make restore DIR=var/backups/<timestamp>`: it checks every file, then asks before it
+# replaces the database's contents.
+backup: install
+	$(BIN)/python manage.py backup
+
+restore: install
+	@test -n "$(DIR)" || { echo "usage: make restore DIR=var/backups/<timestamp>"; exit 2; }
+	$(BIN)/python manage.py restore "$(DIR)"
+
+# Property-based fuzzing of the transcript parser and the module-package importer with
+# FUZZ_EXAMPLES examples per property (`make test` runs a few thousand in all).
+FUZZ_EXAMPLES ?= 10000
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz_parsers.py -q

@@ -255,7 +255,7 @@ def test_the_interactive_transcript_works_under_the_csp(watched_page, live_serve
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_sign_in_and_the_admin_module_form_work_under_the_csp(watched_page, live_server):
+def test_sign_in_the_admin_and_two_factor_setup_work_under_the_csp(watched_page, live_server):
     from tests.conftest import _user
 
     _user("boss@example.org", "Bo Boss", is_staff=True, is_superuser=True)
@@ -268,4 +268,12 @@ def test_sign_in_and_the_admin_module_form_work_under_the_csp(watched_page, live
     page.goto(live_server.url + "/admin/modules/module/add/")
     page.wait_for_selector("#upload-progress-bar", state="attached")
     page.goto(live_server.url + "/admin/modules/module/")
+    # Two-factor setup shows its QR code as a data: image, which img-src allows.
+    page.goto(live_server.url + "/accounts/2fa/totp/activate/")
+    if "/reauthenticate/" in page.url:  # allauth asks for the password again first
+        page.fill("input[name='password']", PASSWORD)
+        page.press("input[name='password']", "Enter")
+        page.wait_for_url("**/2fa/totp/activate/")
+    page.wait_for_function("() => document.querySelector('img[src^=\"data:\"]').complete")
+    assert page.evaluate("() => document.querySelector('img[src^=\"data:\"]').naturalWidth") > 0
     assert _violations(page) == []

@@ -17,6 +17,16 @@ SIGNUP = reverse("account_signup")
 RESET = reverse("account_reset_password")
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    # Every failed sign-in hashes a password (unknown addresses too, against timing
+    # attacks); a fast hasher first keeps dozens of them quick. Stored hashes still verify.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+
+
 def _limit(action: str, unit: str) -> int:
     """The count of a rate limit in settings, e.g. ("signup", "ip") → 20 for "20/m/ip"."""
     for rule in settings.ACCOUNT_RATE_LIMITS[action].split(","):
