@@ -48,3 +48,31 @@ def collect_static() -> None:
         cwd=ROOT,
         check=True,
     )
+
+
+def cpu_seconds(match) -> float:
+    """CPU time (user + system) used so far by the processes for which match(ppid, cmdline)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if match(int(fields[1]), cmdline):  # fields[1]: the parent's pid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def stop_server(server: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM (gunicorn's graceful stop), then SIGKILL if it has not exited in time."""
+    if server.poll() is None:
+        server.terminate()
+    try:
+        server.wait(timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
