@@ -184,10 +184,17 @@ CACHES = {
     "local": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "coachlearn-fragments",
-        "OPTIONS": {"MAX_ENTRIES": env_int("LOCAL_CACHE_ENTRIES", 500)},
+        "OPTIONS": {"MAX_ENTRIES": env_int("LOCAL_CACHE_ENTRIES", 3000)},
     },
 }
 CACHES["default"]["TIMEOUT"] = 60 * 60 * 24
+if not REDIS_URL:
+    # Django's default of 300 entries evicts a catalogue's page parts faster than they are
+    # reused (five parts per module); the database cache culls a tenth when full.
+    CACHES["default"]["OPTIONS"] = {
+        "MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000),
+        "CULL_FREQUENCY": 10,
+    }
 
 # Sign-in (django-allauth): email address as the login, no usernames.
 AUTHENTICATION_BACKENDS = [
