@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
-.PHONY: help install system-packages run serve test lint format bench reset backup restore fuzz
+.PHONY: help install system-packages axe run serve test lint format bench reset backup restore fuzz
 
 help:
 	@echo "make run     set up, load the demo and serve on http://$(HOST):$(PORT)"
@@ -37,6 +37,18 @@ system-packages:
 		case "$$missing" in *nginx*) service nginx stop >/dev/null 2>&1 || true;; esac; \
 	fi
 
+# axe-core (the accessibility checker tests/test_accessibility.py runs inside Chromium) comes
+# from the npm registry, pinned, into var/node (git-ignored); Debian's npm when npm is missing.
+AXE_VERSION := 4.10.3
+AXE_JS := var/node/node_modules/axe-core/axe.min.js
+axe: $(AXE_JS)
+$(AXE_JS):
+	@command -v npm >/dev/null || { echo "Installing Debian's npm for axe-core"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	@mkdir -p var/node
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix var/node axe-core@$(AXE_VERSION)
+	@test -f $(AXE_JS)
+
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py createcachetable
@@ -54,7 +66,7 @@ serve: install
 	DEBUG=0 HTTPS=$${HTTPS:-0} WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(BIN)/gunicorn coachlearn.wsgi \
 		--bind $(HOST):$(PORT) --access-logfile - --graceful-timeout 20
 
-test: install system-packages
+test: install system-packages axe
 	$(BIN)/python -m pytest
 
 lint: install
