@@ -50,6 +50,15 @@ class ObjectiveFormSet(BaseInlineFormSet):
         self.already_missing = already_missing
         self.publish_problems: list[str] = []
 
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        # The admin's table of objectives labels its columns, not its inputs: name each input
+        # for screen readers ("Objective 2: text").
+        number = "new" if index is None else index + 1
+        for name, label in (("position", "position"), ("text", "text"), ("DELETE", "delete")):
+            if name in form.fields:
+                form.fields[name].widget.attrs["aria-label"] = f"Objective {number}: {label}"
+
     def clean(self) -> None:
         super().clean()
         if not self.instance.is_published or any(self.errors):

@@ -84,6 +84,12 @@ class ModuleAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.new_cues: list[ParsedCue] | None = None
+        if "published_at" in self.fields:
+            # The admin's split date and time inputs stand under the field's legend with a
+            # bare "Date:" and "Time:" text, not labels: name them for screen readers.
+            widget = self.fields["published_at"].widget
+            for part, name in zip(getattr(widget, "widgets", []), ("date", "time"), strict=False):
+                part.attrs.setdefault("aria-label", f"Published at: {name}")
         limit = settings.MAX_VIDEO_UPLOAD_BYTES
         if "video" in self.fields:
             self.fields["video"].widget.attrs["data-max-bytes"] = str(limit)
