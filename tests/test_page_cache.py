@@ -137,3 +137,17 @@ def test_editing_a_module_shows_at_once(client):
     html = _html(client, module.get_absolute_url())
     assert '<h1 id="module-title">New title</h1>' in html
     assert '<h1 id="module-title">Old' not in html
+
+
+def test_cached_pages_belong_to_one_release_of_templates_and_static_files(client):
+    from modules import page_cache
+
+    module = make_module(title="Coaching Basics", cues=3)
+    client.get(module.get_absolute_url())
+    assert any(key.startswith(f":1:{page_cache.RELEASE}:") for key in _shared_cache_keys())
+
+
+def _shared_cache_keys() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM coachlearn_cache")
+        return [row[0] for row in cursor.fetchall()]
