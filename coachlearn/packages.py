@@ -56,8 +56,10 @@ TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".txt")
 MAX_MANIFEST_BYTES = 10**6
 COPY_CHUNK = 1024 * 1024
 # What reading a damaged zip raises (bad headers or CRC, cut-off or corrupt deflate data,
-# an unknown compression method).
-DAMAGED_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+# an unknown compression method, a name that is not UTF-8 though flagged so, a NUL in a
+# name). Found by tests/test_fuzz_parsers.py. OSError is left out: it is the disk's.
+DAMAGED_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError)
+ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
 class PackageError(Exception):
@@ -523,6 +525,15 @@ def _check_entry(info: zipfile.ZipInfo, zip_name: str, limits: ZipLimits) -> Non
         raise PackageError(f"{where}: symbolic links are not allowed")
     if info.flag_bits & 0x1:
         raise PackageError(f"{where}: encrypted entries are not supported")
+    if info.header_offset < 0:  # a damaged directory; seeking there would fail with EINVAL
+        raise PackageError(f"{where}: a damaged zip file (the entry lies before its start)")
+    if info.compress_type not in ZIP_METHODS:
+        # Packages are stored or deflated (as exported and as "compress" tools make them);
+        # bzip2, LZMA and the rest fail in their own ways when damaged.
+        raise PackageError(
+            f"{where}: compression method {info.compress_type} is not supported; "
+            "zip the package with the usual (deflate) compression"
+        )
     if info.file_size > limits.max_file_bytes:
         raise PackageError(
             f"{where}: {info.file_size} bytes; files up to {limits.max_file_bytes} are allowed"

@@ -311,3 +311,10 @@ def test_captions_keep_markup_out_of_the_cue_payload(client, hostile):
     module, _ = hostile
     vtt = client.get(f"/modules/{module.slug}/captions.vtt").content.decode()
     assert "<script>" not in vtt and "&lt;script&gt;" in vtt
+
+
+def test_a_package_zipped_with_an_unusual_compression_method_is_refused(tmp_path, settings):
+    path = tmp_path / "package.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_BZIP2) as archive:
+        archive.writestr("module.toml", "format = 1\n")
+    _assert_package_refused(path, "compression method 12 is not supported", settings)
