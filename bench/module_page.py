@@ -16,7 +16,6 @@ import argparse
 import http.client
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,13 @@ BENCH_ENV = {
 os.environ.update(BENCH_ENV)
 SLUG = "bench-1000-cues"
 
-from common import collect_static, free_port, percentile  # noqa: E402 (after sys.path)
+from common import (  # noqa: E402 (after sys.path)
+    collect_static,
+    free_port,
+    percentile,
+    stop_server,
+    wait_for,
+)
 
 
 def prepare() -> None:
@@ -164,12 +169,7 @@ def throughput(seconds: float, concurrency: int, workers: int) -> None:
         env={**os.environ, **BENCH_ENV},
     )
     try:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(port, server)
         pages = {
             "trivial view (/healthz)": "/healthz",
             "module page, 1,000 cues": f"/modules/{SLUG}/",
@@ -178,8 +178,7 @@ def throughput(seconds: float, concurrency: int, workers: int) -> None:
             drive(port, path, 1, concurrency)
         figures = {label: drive(port, path, seconds, concurrency) for label, path in pages.items()}
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_server(server)
     baseline = figures["trivial view (/healthz)"][0]
     print(f"gunicorn, {workers} workers, {concurrency} client processes, {os.cpu_count()} cores:")
     for label, (rps, p50, p99, errors) in figures.items():

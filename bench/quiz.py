@@ -38,7 +38,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from common import collect_static, free_port, percentile, wait_for
+from common import collect_static, cpu_seconds, free_port, percentile, stop_server, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -373,23 +373,6 @@ def _plain_client(port: int, path: str, seconds: float, queue) -> None:
 # --- the parent: gunicorn and the client processes ---------------------------------------
 
 
-def _cpu_seconds(match) -> float:
-    """CPU time (user + system) used so far by the processes for which match(ppid, cmdline)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if match(int(fields[1]), cmdline):  # fields[1]: the parent's pid
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _phase(context, running: list, target, arguments: list[tuple], timeout: float) -> list:
     """Run one client process per argument tuple; their results, once all have finished."""
     queue = context.Queue()
@@ -462,9 +445,9 @@ def run(args, right: dict[int, list[int]]) -> None:
         try:
             barrier.wait(timeout=120)
             time.sleep(args.warmup)
-            cpu = {label: _cpu_seconds(match) for label, match in cpu_of.items()}
+            cpu = {label: cpu_seconds(match) for label, match in cpu_of.items()}
             time.sleep(args.seconds)
-            cpu = {label: _cpu_seconds(match) - cpu[label] for label, match in cpu_of.items()}
+            cpu = {label: cpu_seconds(match) - cpu[label] for label, match in cpu_of.items()}
         except threading.BrokenBarrierError:
             pass  # a sign-in failed: the learners say which
         results = [queue.get(timeout=120) for _ in running]
@@ -473,12 +456,7 @@ def run(args, right: dict[int, list[int]]) -> None:
         _terminate(running)
     finally:
         _terminate(running)  # only after an error or Ctrl-C are any still running
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
 
     fatal = [r["fatal"] for r in results if "fatal" in r]
     if fatal:
