@@ -353,22 +353,13 @@ PERMISSIONS_POLICY = {
 CSRF_COOKIE_HTTPONLY = True
 # Outermost after SecurityMiddleware, so that every response, the 503 page included, gets
 # the headers; the database guard sits inside them and outside everything that may query.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE[_after_security:_after_security] = [
     "csp.middleware.CSPMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
     "coachlearn.middleware.PermissionsPolicyMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("coachlearn.middleware.PermissionsPolicyMiddleware") + 1,
     "coachlearn.middleware.DatabaseUnavailableMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("coachlearn.middleware.DatabaseUnavailableMiddleware") + 1,
     "coachlearn.middleware.UrlLengthLimitMiddleware",
-)
+]
 # Longest request address (path and query string) the app answers; longer gets 414.
 # nginx's default buffers (8 KB) and gunicorn's request line (4 KB) stop long addresses
 # earlier; this bounds the work for any other way of serving, well above real searches.
