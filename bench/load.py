@@ -430,24 +430,31 @@ function setup(thread)
   count = count + 1
 end
 
+local function format(line)
+  local method, path, cookie, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+  local headers = {}
+  if cookie ~= "" then headers["Cookie"] = cookie end
+  if body ~= "" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+  else
+    body = nil
+  end
+  return wrk.format(method, path, headers, body)
+end
+
 function init(args)
   local file, nthreads = args[1], tonumber(args[2])
   expect_location = args[3]
   requests, n, wrapped, bad_location, statuses = {}, 0, 0, 0, {}
-  local i = 0
-  for line in io.lines(file) do
-    if i % nthreads == id then
-      local method, path, cookie, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-      local headers = {}
-      if cookie ~= "" then headers["Cookie"] = cookie end
-      if body ~= "" then
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-      else
-        body = nil
-      end
-      table.insert(requests, wrk.format(method, path, headers, body))
-    end
-    i = i + 1
+  local lines = {}
+  for line in io.lines(file) do table.insert(lines, line) end
+  for i, line in ipairs(lines) do
+    if (i - 1) % nthreads == id then table.insert(requests, format(line)) end
+  end
+  -- Fewer requests than threads (the trivial view, the catalog): every thread needs one,
+  -- or its connections would send nothing and sit open until the server drops them.
+  if #requests == 0 then
+    table.insert(requests, format(lines[id % #lines + 1]))
   end
 end
 
