@@ -170,7 +170,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 # The shared cache: the database by default, Redis when REDIS_URL is set. "local" is each
-# worker's own memory, used only for versioned page fragments (modules/page_cache.py).
+# worker's own memory, used only for versioned page fragments (modules/page_cache.py) and
+# the live modules' rows they are keyed by (modules/live.py).
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": (
@@ -188,6 +189,10 @@ CACHES = {
     },
 }
 CACHES["default"]["TIMEOUT"] = 60 * 60 * 24
+# How old, in seconds, a worker's list of live modules and their versions may get before it
+# asks the database again (modules/live.py): how long a change may take to show on pages
+# served from the cache. The tests look at every request (0), seeing each change at once.
+LIVE_MODULES_MAX_AGE = env_int("LIVE_MODULES_MAX_AGE", 0 if TESTING else 1)
 if not REDIS_URL:
     # Django's default of 300 entries evicts a catalogue's page parts faster than they are
     # reused (five parts per module); the database cache culls a tenth when full.

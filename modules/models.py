@@ -144,9 +144,13 @@ class Module(models.Model):
     def duration_display(self) -> str:
         return format_timestamp(self.duration_seconds) if self.duration_seconds else ""
 
+    @staticmethod
+    def version_of(updated_at) -> str:
+        return f"{updated_at.timestamp():.6f}"
+
     def cache_key(self, part: str) -> str:
         """Cache keys change whenever the module or its cues change (see touch())."""
-        return f"module:{self.pk}:{self.updated_at.timestamp():.6f}:{part}"
+        return f"module:{self.pk}:{self.version_of(self.updated_at)}:{part}"
 
     def touch(self) -> None:
         """Mark the module changed so cached pages and captions are rebuilt."""

@@ -1,14 +1,15 @@
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from modules.extensions import catalog_notes, module_panels
+from modules.live import LiveCatalog, live_catalog, live_module
 from modules.models import Module
 from modules.page_cache import fragment
 from modules.ranged_files import ranged_file_response
@@ -17,8 +18,18 @@ from modules.transcripts import cues_to_text, cues_to_vtt
 MAX_START_SECONDS = 24 * 60 * 60
 
 
+def _live(request) -> LiveCatalog:
+    """The live modules, looked at once per request."""
+    if not hasattr(request, "_live_catalog"):
+        request._live_catalog = live_catalog()
+    return request._live_catalog
+
+
 def _get_module_for_user(request, slug: str) -> Module:
     """The module if this user may see it; unpublished ones are 404 except to staff."""
+    module = live_module(_live(request), slug)
+    if module is not None:
+        return module
     modules = Module.objects.visible_to(request.user).select_related("series")
     # The search vector of a long transcript is large and never needed here.
     return get_object_or_404(modules.defer("search_vector"), slug=slug)
@@ -51,13 +62,6 @@ def _catalog_body(request) -> str:
     )
 
 
-def _catalog_version() -> str:
-    """Changes when any published module changes, appears or goes."""
-    state = Module.objects.published().aggregate(latest=Max("updated_at"), count=Count("pk"))
-    latest = state["latest"].timestamp() if state["latest"] else 0
-    return f"{latest:.6f}:{state['count']}"
-
-
 def _same_for_everyone(request) -> bool:
     """Signed out, no query string, no session and no flash message: the page a visitor
     gets is the one every such visitor gets, so it can be served whole from the cache."""
@@ -76,7 +80,7 @@ def catalog(request):
     if not _same_for_everyone(request):
         body = _catalog_body(request)
         return render(request, "modules/catalog.html", {"catalog_body": body})
-    version = _catalog_version()
+    version = _live(request).version
     page = fragment(
         f"catalog-page:{version}",
         lambda: render(
@@ -93,16 +97,58 @@ def module_detail(request, slug):
     module = _get_module_for_user(request, slug)
     if module.is_live and _same_for_everyone(request):
         # The series navigation names other modules: the catalog's version is in the key.
-        key = module.cache_key(f"page:{_catalog_version()}")
+        key = module.cache_key(f"page:{_live(request).version}")
         return HttpResponse(fragment(key, lambda: _module_page(request, module).content.decode()))
     return _module_page(request, module)
 
 
-def _module_page(request, module: Module):
+# The person's parts of the module page go into the shared shell at these marks. The shell
+# holds escaped text only, so no author or learner can write a mark into it.
+PERSONAL_PARTS = ("account", "messages", "save_course", "panels")
+
+
+def _mark(part: str) -> str:
+    return f"<!--personal:{part}-->"
+
+
+def _module_page(request, module: Module) -> HttpResponse:
+    personal = {
+        "account": render_to_string("includes/header_account.html", request=request),
+        "messages": render_to_string("includes/messages.html", request=request),
+        "save_course": render_to_string(
+            "modules/includes/save_course_toggle.html", {"module": module}, request=request
+        ),
+        "panels": module_panels(request, module),
+    }
+    start_seconds = _start_seconds(request.GET.get("t"))
+    if start_seconds is None:
+        # Preview or live is in the key: a scheduled module goes live by the clock alone.
+        shell = _cached(
+            module,
+            f"shell:{_live(request).version}:{module.is_live}",
+            lambda: _module_shell(request, module, start_seconds=None),
+        )
+    else:  # any second of the video: not worth a cache entry each
+        shell = _module_shell(request, module, start_seconds=start_seconds)
+    for part, html in personal.items():
+        shell = shell.replace(_mark(part), html, 1)
+    return HttpResponse(shell)
+
+
+def _module_shell(request, module: Module, *, start_seconds: float | None) -> str:
     public = {"module": module}
     context = {
         "module": module,
-        "series_position": module.series_position(),
+        **{f"{part}_html": mark_safe(_mark(part)) for part in PERSONAL_PARTS},  # noqa: S308
+        # Names the series' other modules: the catalogue's version is in the key.
+        "series_nav_html": _cached(
+            module,
+            f"series-nav:{_live(request).version}",
+            lambda: render_to_string(
+                "modules/includes/series_nav.html",
+                {**public, "series_position": module.series_position()},
+            ),
+        ),
         "header_html": _cached(
             module,
             "header-html",
@@ -127,10 +173,9 @@ def _module_page(request, module: Module):
                 },
             ),
         ),
-        "panels": module_panels(request, module),
-        "start_seconds": _start_seconds(request.GET.get("t")),
+        "start_seconds": start_seconds,
     }
-    return render(request, "modules/module_detail.html", context)
+    return render_to_string("modules/module_detail.html", context, request=request)
 
 
 @require_safe

@@ -12,6 +12,7 @@ from django.core.cache import cache, caches
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from modules import live
 from modules.models import Competency, LearningObjective, Module, Series
 from modules.services import replace_cues
 from modules.transcripts import ParsedCue
@@ -30,6 +31,7 @@ def _isolated_media_and_cache(request, settings, tmp_path):
         "transactional_db",
     } & set(request.fixturenames)
     caches["local"].clear()
+    live.forget()
     if uses_database:
         cache.clear()
 

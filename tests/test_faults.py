@@ -127,12 +127,15 @@ def own_cluster():
 @pytest.fixture(scope="module")
 def servers(own_cluster):
     """Two gunicorns on the cluster: with the connection pool (production's default, its
-    wait shortened to 3 s) and without it."""
+    wait shortened to 3 s) and without it. Both look at the live modules on every request
+    (production looks once a second and serves cached public pages meanwhile), so a
+    stopped database shows on the very next request."""
     var_dir, layout = own_cluster
     running = {}
+    every_request = {"LIVE_MODULES_MAX_AGE": "0"}
     for name, extra in {
-        "pool": {"DB_POOL_MAX_SIZE": "2", "DB_POOL_TIMEOUT": "3"},
-        "no pool": {"DB_POOL_MAX_SIZE": "0"},
+        "pool": {"DB_POOL_MAX_SIZE": "2", "DB_POOL_TIMEOUT": "3", **every_request},
+        "no pool": {"DB_POOL_MAX_SIZE": "0", **every_request},
     }.items():
         port = _free_port()
         process = subprocess.Popen(

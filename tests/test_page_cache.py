@@ -6,10 +6,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from certificates.services import issue_certificate
-from modules.models import SavedCourse
+from modules.live import live_catalog
+from modules.models import Module, SavedCourse
 from quizzes.services import record_watch
 from tests.conftest import make_completion, make_module, make_quiz
 
@@ -78,6 +80,7 @@ def test_module_page_sql_stays_flat_as_data_grows(client, learner, signed_in):
     make_quiz(large)
     for _ in range(20):
         make_module(cues=5)
+    live_catalog()  # the live modules' list is read once after modules appear: not counted
     assert _queries(client, small.get_absolute_url()) == _queries(client, large.get_absolute_url())
     warm_small = _queries(client, small.get_absolute_url())
     assert warm_small == _queries(client, large.get_absolute_url())
@@ -87,9 +90,79 @@ def test_a_warm_signed_out_module_page_is_served_whole_from_the_cache(client):
     module = make_module(cues=300)
     make_quiz(module)
     first = _html(client, module.get_absolute_url())
-    assert _queries(client, module.get_absolute_url()) == 2  # the module, the catalog version
+    # The tests re-check the live modules on every request (LIVE_MODULES_MAX_AGE = 0): one
+    # aggregate, and nothing else while nothing changed.
+    assert _queries(client, module.get_absolute_url()) == 1
     assert _html(client, module.get_absolute_url()) == first
     assert "csrfmiddlewaretoken" not in first and "nonce=" not in first
+
+
+def test_within_the_snapshot_age_a_signed_out_hit_asks_the_database_nothing(client, settings):
+    settings.LIVE_MODULES_MAX_AGE = 60
+    module = make_module(cues=30)
+    make_quiz(module)
+    first = _html(client, module.get_absolute_url())
+    assert _queries(client, module.get_absolute_url()) == 0
+    _html(client, "/")
+    assert _queries(client, "/") == 0
+    assert _html(client, module.get_absolute_url()) == first
+
+
+def _later(monkeypatch, seconds: float) -> None:
+    """Move this process's clock for the live-module snapshot forward."""
+    from modules import live
+
+    now = live.time.monotonic() + seconds
+    monkeypatch.setattr(live.time, "monotonic", lambda: now)
+
+
+def test_a_change_made_by_another_server_shows_once_the_snapshot_is_older_than_its_age(
+    client, settings, monkeypatch
+):
+    settings.LIVE_MODULES_MAX_AGE = 5
+    module = make_module(title="Old title", cues=3)
+    old, new = '<h1 id="module-title">Old title</h1>', '<h1 id="module-title">New title</h1>'
+    assert old in _html(client, module.get_absolute_url())
+    # Another app server saves the module: this process hears nothing of it.
+    Module.objects.filter(pk=module.pk).update(title="New title", updated_at=timezone.now())
+    assert old in _html(client, module.get_absolute_url())
+    _later(monkeypatch, 6)
+    html = _html(client, module.get_absolute_url())
+    assert new in html and old not in html
+
+
+def test_an_unpublished_module_is_gone_once_the_snapshot_is_older_than_its_age(
+    client, settings, monkeypatch
+):
+    settings.LIVE_MODULES_MAX_AGE = 5
+    module = make_module(cues=3)
+    _html(client, module.get_absolute_url())
+    Module.objects.filter(pk=module.pk).update(is_published=False, updated_at=timezone.now())
+    _later(monkeypatch, 6)
+    assert client.get(module.get_absolute_url()).status_code == 404
+    assert module.title not in _html(client, "/")
+
+
+def test_a_change_stamped_by_a_lagging_clock_still_changes_the_catalog_version():
+    newest = make_module(cues=1)
+    older = make_module(cues=1)
+    Module.objects.filter(pk=newest.pk).update(updated_at=timezone.now() + timedelta(hours=1))
+    before = live_catalog()
+    # A server whose clock is behind stamps a time older than the newest module's.
+    Module.objects.filter(pk=older.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    after = live_catalog()
+    assert after.version != before.version
+    assert after.modules[older.slug].version != before.modules[older.slug].version
+
+
+def test_a_module_scheduled_for_later_is_not_live_until_then(client):
+    module = make_module(cues=1)
+    Module.objects.filter(pk=module.pk).update(published_at=timezone.now() + timedelta(hours=1))
+    assert module.slug not in live_catalog().modules
+    assert client.get(module.get_absolute_url()).status_code == 404
+    Module.objects.filter(pk=module.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+    assert module.slug in live_catalog().modules
+    assert client.get(module.get_absolute_url()).status_code == 200
 
 
 def test_a_signed_out_page_with_a_query_or_a_message_is_rendered_afresh(client):
@@ -151,3 +224,68 @@ def _shared_cache_keys() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT cache_key FROM coachlearn_cache")
         return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_shared_shell_gets_each_persons_header_and_messages(learner, admin_user):
+    module = make_module(title="Coaching Basics", cues=20)
+    make_quiz(module)
+    url = module.get_absolute_url()
+    coach, admin = Client(), Client()
+    coach.force_login(learner)
+    admin.force_login(admin_user)
+    _html(admin, url)  # the shell is now cached, rendered during the admin's visit
+
+    response = coach.post(reverse("modules:course_save", args=[module.slug]), {"next": url})
+    assert response.status_code == 302
+    mine = _html(coach, url)
+    assert "Signed in as <strong>Lee Learner</strong>" in mine
+    assert "Saved “Coaching Basics” to My courses." in mine
+    assert 'href="/admin/"' not in mine
+    again = _html(coach, url)
+    assert "Saved “Coaching Basics”" not in again  # a message is shown once
+
+    theirs = _html(admin, url)
+    assert "Signed in as <strong>Ada Admin</strong>" in theirs and 'href="/admin/"' in theirs
+    assert "Lee Learner" not in theirs and "Saved “Coaching Basics”" not in theirs
+
+
+def test_no_mark_of_the_personal_parts_is_left_in_any_page(client, learner):
+    module = make_module(cues=5)
+    make_quiz(module)
+    url = module.get_absolute_url()
+    signed_in = Client()
+    signed_in.force_login(learner)
+    for visitor in (client, signed_in):
+        for path in (url, url, url + "?t=12"):
+            html = _html(visitor, path)
+            assert "<!--personal:" not in html
+            assert html.count('class="module-panels"') == 1
+
+
+def test_each_page_carries_a_working_csrf_token_of_its_own_visitor(learner, other_learner):
+    module = make_module(cues=5)
+    url = module.get_absolute_url()
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(learner)
+    second.force_login(other_learner)
+    _html(first, url)  # warms the shell
+    html = _html(second, url)
+    token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = second.post(
+        reverse("modules:course_save", args=[module.slug]),
+        {"csrfmiddlewaretoken": token, "next": url},
+    )
+    assert response.status_code == 302
+    assert SavedCourse.objects.filter(user=other_learner, module=module).exists()
+    assert not SavedCourse.objects.filter(user=learner).exists()
+
+
+def test_signing_out_ends_the_session_held_in_the_cache_too(learner):
+    module = make_module(cues=1)
+    browser = Client()
+    browser.force_login(learner)
+    stolen = Client()
+    stolen.cookies = browser.cookies.__class__(browser.cookies)  # the same session cookie
+    assert "Signed in as" in _html(stolen, module.get_absolute_url())
+    assert browser.post(reverse("account_logout")).status_code == 302
+    assert "Signed in as" not in _html(stolen, module.get_absolute_url())
