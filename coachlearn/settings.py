@@ -193,6 +193,10 @@ CACHES["default"]["TIMEOUT"] = 60 * 60 * 24
 # asks the database again (modules/live.py): how long a change may take to show on pages
 # served from the cache. The tests look at every request (0), seeing each change at once.
 LIVE_MODULES_MAX_AGE = env_int("LIVE_MODULES_MAX_AGE", 0 if TESTING else 1)
+# Sessions are kept in the database and read through the shared cache: a signed-in request
+# reads its session with one cache lookup (a plain indexed read of the cache table, or
+# Redis) instead of an ORM query; writes go to both, so a session outlives a cache cull.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 if not REDIS_URL:
     # Django's default of 300 entries evicts a catalogue's page parts faster than they are
     # reused (five parts per module); the database cache culls a tenth when full.

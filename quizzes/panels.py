@@ -1,10 +1,23 @@
 """What the quiz layer shows on module pages and in the catalog (see modules.extensions)."""
 
-from django.db.models import Count, Max
 from django.template.loader import render_to_string
 
 from modules.transcripts import format_timestamp
 from quizzes.models import Attempt, Completion, Quiz, WatchProgress
+
+
+def learner_completion(request, module) -> Completion | None:
+    """The signed-in learner's completion of the module, read once per request: the quiz
+    panel and the certificate panel both need it."""
+    memo = request.__dict__.setdefault("_module_completions", {})
+    if module.pk not in memo:
+        memo[module.pk] = (
+            Completion.objects.filter(user=request.user, module=module)
+            .select_related("attempt")
+            .defer("attempt__order", "attempt__answers", "attempt__result")  # graded detail
+            .first()
+        )
+    return memo[module.pk]
 
 
 def quiz_panel(request, module) -> str:
@@ -19,22 +32,30 @@ def quiz_panel(request, module) -> str:
                 context["resume_seconds"] = int(progress.position_seconds)
                 context["resume_at"] = format_timestamp(int(progress.position_seconds))
         if quiz is not None:
-            context["completion"] = (
-                Completion.objects.filter(user=request.user, module=module)
-                .select_related("attempt")
-                .first()
-            )
-            stats = (
-                Attempt.objects.for_learner(request.user, quiz)
-                .submitted()
-                .aggregate(count=Count("pk"), best=Max("score_percent"))
-            )
-            context["attempt_count"] = stats["count"]
-            context["best_score"] = stats["best"]
-            context["latest_attempt"] = (
-                Attempt.objects.for_learner(request.user, quiz).submitted().first()
-            )
+            quiz.module = module  # links to attempts name the module: no query for it
+            context["completion"] = learner_completion(request, module)
+            if context["completion"] is None:
+                context.update(_attempt_summary(request.user, quiz))
     return render_to_string("quizzes/includes/module_quiz_panel.html", context, request=request)
+
+
+def _attempt_summary(user, quiz) -> dict:
+    """Count, best score and latest of the learner's submitted attempts, from one query
+    (a learner has a handful of attempts at most)."""
+    attempts = list(
+        Attempt.objects.for_learner(user, quiz)
+        .submitted()
+        .only("pk", "quiz_id", "score_percent", "started_at")
+        .order_by("-started_at")
+    )
+    for attempt in attempts:
+        attempt.quiz = quiz
+    scores = [attempt.score_percent for attempt in attempts if attempt.score_percent is not None]
+    return {
+        "attempt_count": len(attempts),
+        "best_score": max(scores, default=None),
+        "latest_attempt": attempts[0] if attempts else None,
+    }
 
 
 def catalog_progress(request, modules) -> dict[int, list[str]]:
