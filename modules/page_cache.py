@@ -38,15 +38,20 @@ def _release() -> str:
 RELEASE = _release()
 
 
-def fragment(key: str, build: Callable[[], str], *, timeout: int = FRAGMENT_TIMEOUT) -> str:
+def fragment(
+    key: str, build: Callable[[], str], *, timeout: int = FRAGMENT_TIMEOUT, shared: bool = True
+) -> str:
+    """What is cached under key, built when missing. shared=False keeps it in this worker's
+    memory only: for large values that are quick to rebuild from shared parts."""
     key = f"{RELEASE}:{key}"
     local = caches["local"]
     value = local.get(key)
     if value is not None:
         return value
-    value = cache.get(key)
+    value = cache.get(key) if shared else None
     if value is None:
         value = build()
-        cache.set(key, value, timeout)
+        if shared:
+            cache.set(key, value, timeout)
     local.set(key, value, timeout)
     return value

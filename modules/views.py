@@ -123,10 +123,12 @@ def _module_page(request, module: Module) -> HttpResponse:
     start_seconds = _start_seconds(request.GET.get("t"))
     if start_seconds is None:
         # Preview or live is in the key: a scheduled module goes live by the clock alone.
-        shell = _cached(
-            module,
-            f"shell:{_live(request).version}:{module.is_live}",
+        # Assembled from cached parts in milliseconds, so each worker keeps its own copy
+        # rather than writing the whole page to the shared cache again.
+        shell = fragment(
+            module.cache_key(f"shell:{_live(request).version}:{module.is_live}"),
             lambda: _module_shell(request, module, start_seconds=None),
+            shared=False,
         )
     else:  # any second of the video: not worth a cache entry each
         shell = _module_shell(request, module, start_seconds=start_seconds)
