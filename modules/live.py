@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import DatabaseError, OperationalError, connection
 from django.utils import timezone
 
 from modules.models import Module
@@ -37,29 +37,41 @@ class LiveCatalog:
 
 
 _current: LiveCatalog | None = None
+_failed_at: float | None = None  # when the last check could not reach the database
 _lock = threading.Lock()
 
 
 def live_catalog() -> LiveCatalog:
+    global _failed_at
+    asked_at = time.monotonic()
     current = _current
-    if current is not None and time.monotonic() - current.checked_at < _max_age():
+    if current is not None and asked_at - current.checked_at < _max_age():
         return current
     with _lock:  # one check at a time per process; the other threads take its result
         current = _current
         if current is not None and time.monotonic() - current.checked_at < _max_age():
             return current
-        return _check(current)
+        if _failed_at is not None and _failed_at >= asked_at:
+            # The check this thread waited for found no database: answer as it did, at
+            # once, instead of each waiting thread spending its own connect timeout.
+            raise OperationalError("The database did not answer (live modules check).")
+        try:
+            return _check(current)
+        except DatabaseError:
+            _failed_at = time.monotonic()
+            raise
 
 
 def forget() -> None:
-    """Drop this process's snapshot (after a change made here, so it shows at once)."""
-    global _current
-    _current = None
+    """Drop this process's snapshot (the tests do, between tests)."""
+    global _current, _failed_at
+    _current, _failed_at = None, None
 
 
 def live_module(catalog: LiveCatalog, slug: str) -> Module | None:
     """The live module with this slug, from this process's memory when its version is
-    known; None when the snapshot does not list it."""
+    known; None when the snapshot does not list it, or when the database no longer has it
+    live at that version (changed since the snapshot: the caller looks it up as usual)."""
     entry = catalog.modules.get(slug)
     if entry is None:
         return None
@@ -68,12 +80,13 @@ def live_module(catalog: LiveCatalog, slug: str) -> Module | None:
     module = local.get(key)
     if module is None:
         module = (
-            Module.objects.select_related("series")
+            Module.objects.published()
+            .select_related("series")
             .defer("search_vector")  # large, and only search needs it
             .filter(pk=entry.pk)
             .first()
         )
-        if module is None:
+        if module is None or Module.version_of(module.updated_at) != entry.version:
             return None
         local.set(key, module, 60 * 60)
     return module

@@ -143,6 +143,56 @@ def test_an_unpublished_module_is_gone_once_the_snapshot_is_older_than_its_age(
     assert module.title not in _html(client, "/")
 
 
+def test_a_module_unpublished_since_the_snapshot_is_not_shown_to_learners(
+    client, learner, settings
+):
+    from django.core.cache import caches
+
+    settings.LIVE_MODULES_MAX_AGE = 60
+    module = make_module(cues=3)
+    client.force_login(learner)
+    _html(client, module.get_absolute_url())  # the snapshot lists it as live
+    Module.objects.filter(pk=module.pk).update(is_published=False, updated_at=timezone.now())
+    caches["local"].clear()  # this worker never kept the module itself
+    assert client.get(module.get_absolute_url()).status_code == 404
+    assert client.get(module.get_absolute_url() + "captions.vtt").status_code == 404
+
+
+def test_threads_waiting_on_a_failed_check_answer_at_once(monkeypatch):
+    import threading
+    import time
+
+    from django.db import OperationalError
+
+    from modules import live
+
+    calls, outcomes = [], []
+
+    def unreachable(previous):
+        calls.append(1)
+        time.sleep(0.3)  # as a connect timeout would
+        raise OperationalError("no database")
+
+    monkeypatch.setattr(live, "_check", unreachable)
+
+    def ask():
+        try:
+            live.live_catalog()
+        except OperationalError:
+            outcomes.append("503")
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["503"] * 4
+    assert len(calls) == 1  # the others took the first one's answer
+    with pytest.raises(OperationalError):  # a later request asks the database again
+        live.live_catalog()
+    assert len(calls) == 2
+
+
 def test_a_change_stamped_by_a_lagging_clock_still_changes_the_catalog_version():
     newest = make_module(cues=1)
     older = make_module(cues=1)
@@ -258,7 +308,7 @@ def test_no_mark_of_the_personal_parts_is_left_in_any_page(client, learner):
     for visitor in (client, signed_in):
         for path in (url, url, url + "?t=12"):
             html = _html(visitor, path)
-            assert "<!--personal:" not in html
+            assert "<!--part:" not in html
             assert html.count('class="module-panels"') == 1
 
 
