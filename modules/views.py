@@ -96,22 +96,26 @@ def catalog(request):
 def module_detail(request, slug):
     module = _get_module_for_user(request, slug)
     if module.is_live and _same_for_everyone(request):
-        # The series navigation names other modules: the catalog's version is in the key.
-        key = module.cache_key(f"page:{_live(request).version}")
-        return HttpResponse(fragment(key, lambda: _module_page(request, module).content.decode()))
-    return _module_page(request, module)
+        page = fragment(module.cache_key("page"), lambda: _page_for(request, module))
+        return HttpResponse(_with_series_nav(request, module, page))
+    return HttpResponse(_with_series_nav(request, module, _page_for(request, module)))
 
 
-# The person's parts of the module page go into the shared shell at these marks. The shell
-# holds escaped text only, so no author or learner can write a mark into it.
+# The module page is one shell per module version with marks where these parts go: the
+# person's (rendered for each request) and the series navigation (which names other
+# modules, so it follows the catalogue's version; kept out of the shell, a change to
+# another module leaves this module's shell as it is). The shell holds escaped text
+# only, so no author or learner can write a mark into it.
 PERSONAL_PARTS = ("account", "messages", "save_course", "panels")
+MARKED_PARTS = (*PERSONAL_PARTS, "series_nav")
 
 
 def _mark(part: str) -> str:
-    return f"<!--personal:{part}-->"
+    return f"<!--part:{part}-->"
 
 
-def _module_page(request, module: Module) -> HttpResponse:
+def _page_for(request, module: Module) -> str:
+    """The page with this visitor's parts put in (the series navigation still marked)."""
     personal = {
         "account": render_to_string("includes/header_account.html", request=request),
         "messages": render_to_string("includes/messages.html", request=request),
@@ -126,7 +130,7 @@ def _module_page(request, module: Module) -> HttpResponse:
         # Assembled from cached parts in milliseconds, so each worker keeps its own copy
         # rather than writing the whole page to the shared cache again.
         shell = fragment(
-            module.cache_key(f"shell:{_live(request).version}:{module.is_live}"),
+            module.cache_key(f"shell:{module.is_live}"),
             lambda: _module_shell(request, module, start_seconds=None),
             shared=False,
         )
@@ -134,23 +138,26 @@ def _module_page(request, module: Module) -> HttpResponse:
         shell = _module_shell(request, module, start_seconds=start_seconds)
     for part, html in personal.items():
         shell = shell.replace(_mark(part), html, 1)
-    return HttpResponse(shell)
+    return shell
+
+
+def _with_series_nav(request, module: Module, page: str) -> str:
+    nav = _cached(
+        module,
+        f"series-nav:{_live(request).version}",
+        lambda: render_to_string(
+            "modules/includes/series_nav.html",
+            {"module": module, "series_position": module.series_position()},
+        ),
+    )
+    return page.replace(_mark("series_nav"), nav, 1)
 
 
 def _module_shell(request, module: Module, *, start_seconds: float | None) -> str:
     public = {"module": module}
     context = {
         "module": module,
-        **{f"{part}_html": mark_safe(_mark(part)) for part in PERSONAL_PARTS},  # noqa: S308
-        # Names the series' other modules: the catalogue's version is in the key.
-        "series_nav_html": _cached(
-            module,
-            f"series-nav:{_live(request).version}",
-            lambda: render_to_string(
-                "modules/includes/series_nav.html",
-                {**public, "series_position": module.series_position()},
-            ),
-        ),
+        **{f"{part}_html": mark_safe(_mark(part)) for part in MARKED_PARTS},  # noqa: S308
         "header_html": _cached(
             module,
             "header-html",

@@ -193,6 +193,24 @@ def test_threads_waiting_on_a_failed_check_answer_at_once(monkeypatch):
     assert len(calls) == 2
 
 
+def test_a_change_to_another_module_keeps_this_modules_shell(client, monkeypatch):
+    from modules import views
+
+    module = make_module(cues=30)
+    _html(client, module.get_absolute_url() + "?t=1")  # rendered, the shell not kept
+    _html(client, module.get_absolute_url())
+    renders = []
+    original = views._module_shell
+    monkeypatch.setattr(
+        views, "_module_shell", lambda *a, **k: renders.append(1) or original(*a, **k)
+    )
+    make_module(cues=1)  # the catalogue's version moves
+    signed_in_like = Client()
+    signed_in_like.cookies["messages"] = "x"  # not the whole-page path: the shell is used
+    _html(signed_in_like, module.get_absolute_url())
+    assert renders == []
+
+
 def test_a_change_stamped_by_a_lagging_clock_still_changes_the_catalog_version():
     newest = make_module(cues=1)
     older = make_module(cues=1)
