@@ -448,11 +448,14 @@ function init(args)
   requests, n, wrapped, bad_location, statuses = {}, 0, 0, 0, {}
   local lines = {}
   for line in io.lines(file) do table.insert(lines, line) end
+  if #lines == 0 then error("no requests in " .. file) end
   for i, line in ipairs(lines) do
     if (i - 1) % nthreads == id then table.insert(requests, format(line)) end
   end
   -- Fewer requests than threads (the trivial view, the catalog): every thread needs one,
   -- or its connections would send nothing and sit open until the server drops them.
+  -- (Never the case for the quiz POSTs, thousands of one-time tokens: a shared one would
+  -- be replayed.)
   if #requests == 0 then
     table.insert(requests, format(lines[id % #lines + 1]))
   end
