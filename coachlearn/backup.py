@@ -33,7 +33,6 @@ DUMP = "database.dump"
 MEDIA = "media"
 MANIFEST = "manifest.json"
 FORMAT = 1
-CHUNK = 1024 * 1024
 # Rows counted in the manifest and compared after a restore: the records a learner must
 # never lose (see DESIGN.md), and who they belong to.
 COUNTED = [
@@ -93,11 +92,8 @@ def _run(program: str, *args: str, env: dict[str, str]) -> str:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _files(root: Path) -> dict[str, dict]:
@@ -182,10 +178,12 @@ def verify(folder: Path) -> dict:
     return manifest
 
 
-def restore(folder: Path) -> dict:
-    """Replace the database and media with the backup in `folder`; returns the manifest."""
+def restore(folder: Path, *, verified: dict | None = None) -> dict:
+    """Replace the database and media with the backup in `folder`; returns the manifest.
+    `verified` is the manifest verify() has just returned for it, when the caller has one
+    (checking every file again would read all the media twice)."""
     folder = Path(folder)
-    manifest = verify(folder)
+    manifest = verified or verify(folder)
     args, env = _connection_args()
     connection.close()  # pg_restore drops tables: hold no connection or lock meanwhile
     _run(
@@ -210,8 +208,4 @@ def restore(folder: Path) -> dict:
 def _copy_media_back(source: Path, media_root: Path) -> None:
     if not source.exists():
         return
-    for path in sorted(source.rglob("*")):
-        if path.is_file():
-            target = media_root / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+    shutil.copytree(source, media_root, dirs_exist_ok=True)

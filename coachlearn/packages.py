@@ -714,10 +714,7 @@ def _same_content(field_file, source: Path) -> bool:
 
 
 def _digest(handle) -> str:
-    digest = hashlib.sha256()
-    while chunk := handle.read(COPY_CHUNK):
-        digest.update(chunk)
-    return digest.hexdigest()
+    return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _delete_after_commit(module: Module, old_names: list[str]) -> None:

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             manifest = verify(folder)
             if interactive and not self._confirmed(manifest):
                 raise CommandError("Restore cancelled.")
-            restore(folder)
+            restore(folder, verified=manifest)
         except BackupError as error:
             raise CommandError(str(error)) from None
         rows = ", ".join(f"{label}: {count}" for label, count in manifest["rows"].items())
