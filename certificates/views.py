@@ -202,12 +202,16 @@ def evaluation_report(request):
     questions = EvaluationQuestion.objects.select_related("module").order_by(
         "module__activity_code", "position"
     )
+    # All answers in one query, oldest first, so the texts shown are the latest 50.
+    answers: dict[int, list[str]] = {}
+    for question_id, value in (
+        EvaluationAnswer.objects.exclude(value="")
+        .order_by("response__submitted_at", "pk")
+        .values_list("question_id", "value")
+    ):
+        answers.setdefault(question_id, []).append(value)
     for question in questions:
-        values = list(
-            EvaluationAnswer.objects.filter(question=question)
-            .exclude(value="")
-            .values_list("value", flat=True)
-        )
+        values = answers.get(question.pk, [])
         summary = {"question": question, "count": len(values)}
         if question.kind == EvaluationQuestion.Kind.YES_NO:
             summary["yes"] = values.count("yes")
@@ -231,6 +235,8 @@ def verify_form(request):
 @require_safe
 def verify(request, code):
     normal = normalise_code(code)
+    if not normal:  # only dashes, spaces or letters a code never has
+        return render(request, "certificates/verify_unknown.html", {"code": code}, status=404)
     if normal != code:
         return redirect("certificates:verify", code=normal)
     certificate = Certificate.objects.filter(code=normal).select_related("superseded_by").first()

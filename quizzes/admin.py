@@ -162,8 +162,16 @@ class ChoiceFormSet(BaseInlineFormSet):
             for form in self.forms
             if form.cleaned_data.get("text") and not self._should_delete_form(form)
         ]
-        if kept and not any(form.cleaned_data.get("is_correct") for form in kept):
+        correct = sum(1 for form in kept if form.cleaned_data.get("is_correct"))
+        if kept and not correct:
             raise ValidationError("Mark at least one choice as correct.")
+        # A single-answer question is answered with one pick: two right choices would
+        # make it impossible to get right.
+        if correct > 1 and self.instance.kind != Question.Kind.MULTIPLE:
+            raise ValidationError(
+                "This question takes one answer: mark exactly one choice as correct, or"
+                " make it a multiple-select question."
+            )
 
 
 class ChoiceInline(admin.TabularInline):

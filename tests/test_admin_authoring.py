@@ -393,6 +393,52 @@ def test_question_objectives_are_only_those_of_the_quizs_module(admin_client_):
     assert "Select a valid choice" in str(response.context["errors"])
 
 
+@pytest.mark.parametrize(("kind", "accepted"), [("single", False), ("multiple", True)])
+def test_only_a_multiple_select_question_may_have_two_right_choices(admin_client_, kind, accepted):
+    quiz = make_quiz(make_module(objectives=1))
+    question = quiz.questions.first()
+    existing = list(question.choices.all())
+    data = {
+        "position": "1",
+        "text": question.text,
+        "kind": kind,
+        "objective": str(question.objective_id),
+        "review_at_seconds": "",
+        "choices-TOTAL_FORMS": str(len(existing) + 1),
+        "choices-INITIAL_FORMS": str(len(existing)),
+        "choices-MIN_NUM_FORMS": "0",
+        "choices-MAX_NUM_FORMS": "1000",
+    }
+    for number, choice in enumerate(existing):
+        data |= {
+            f"choices-{number}-id": str(choice.pk),
+            f"choices-{number}-question": str(question.pk),
+            f"choices-{number}-position": str(choice.position),
+            f"choices-{number}-text": choice.text,
+            f"choices-{number}-explanation": "",
+        }
+        if choice.is_correct:
+            data[f"choices-{number}-is_correct"] = "on"
+    extra = len(existing)
+    data |= {
+        f"choices-{extra}-question": str(question.pk),
+        f"choices-{extra}-position": "9",
+        f"choices-{extra}-text": "Also right",
+        f"choices-{extra}-is_correct": "on",
+        f"choices-{extra}-explanation": "",
+    }
+    response = admin_client_.post(
+        reverse("admin:quizzes_question_change", args=[question.pk]), data
+    )
+    if accepted:
+        assert response.status_code == 302
+        assert question.choices.filter(is_correct=True).count() == 2
+    else:
+        assert response.status_code == 200
+        assert "mark exactly one choice as correct" in str(response.context["errors"])
+        assert not question.choices.filter(text="Also right").exists()
+
+
 def _quiz_form(quiz, questions) -> dict:
     data = {
         "pass_mark": "80",

@@ -53,6 +53,13 @@ def test_an_unknown_code_is_a_404_that_says_so(client):
     assert "No certificate has this code" in response.content.decode()
 
 
+@pytest.mark.parametrize("typed", ["---", "é", " - "])
+def test_a_code_with_nothing_a_code_has_is_a_404_that_says_so(client, typed):
+    response = client.get(f"/verify/{typed}/")
+    assert response.status_code == 404
+    assert "No certificate has this code" in response.content.decode()
+
+
 def test_typed_codes_forgive_case_spaces_and_dashes(client, certificate):
     typed = " " + certificate.display_code.lower().replace("-", " - ") + " "
     response = client.get(reverse("certificates:verify_form"), {"code": typed})
