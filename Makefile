@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
-.PHONY: help install system-packages axe run serve test lint format bench reset backup restore fuzz
+.PHONY: help install pdf-libraries system-packages axe run serve test lint format bench reset backup restore fuzz
 
 help:
 	@echo "make run     set up, load the demo and serve on http://$(HOST):$(PORT)"
@@ -18,17 +18,30 @@ help:
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# A venv whose creation failed half-way (no ensurepip) has python but no pip: start over.
+	@test -x $(BIN)/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
 install: $(STAMP)
 
+# WeasyPrint (certificate PDFs) loads Pango, HarfBuzz and fontconfig when the app starts;
+# a minimal Debian lacks them. Installed once with apt-get when missing.
+PDF_LIBRARIES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1
+pdf-libraries:
+	@missing=""; for package in $(PDF_LIBRARIES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" \
+			|| missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages for certificate PDFs:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 # Tests use Debian's Chromium (through Playwright; no browser is downloaded) and nginx
 # (the sample deploy/nginx.conf is tested). Installed once with apt-get when missing.
 SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/nginx:nginx
-system-packages:
+system-packages: pdf-libraries
 	@missing=""; for item in $(SYSTEM_PACKAGES); do \
 		test -x "$${item%%:*}" || missing="$$missing $${item#*:}"; done; \
 	if [ -n "$$missing" ]; then \
@@ -49,7 +62,7 @@ $(AXE_JS):
 	npm install --no-save --no-audit --no-fund --loglevel=error --prefix var/node axe-core@$(AXE_VERSION)
 	@test -f $(AXE_JS)
 
-run: install
+run: install pdf-libraries
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py createcachetable
 	DEBUG=1 $(BIN)/python manage.py load_demo
@@ -58,7 +71,7 @@ run: install
 
 # Production settings (DEBUG off) under gunicorn. Behind a TLS proxy set HTTPS=1 (the
 # default when DEBUG is off); for a local try-out over plain HTTP it is off here.
-serve: install
+serve: install pdf-libraries
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput -v0
@@ -85,9 +98,12 @@ bench: install
 	$(BIN)/python bench/module_page.py
 	$(BIN)/python bench/load.py
 
-# Deletes the local embedded database and uploaded media (development only).
-reset:
-	rm -rf var/postgres var/media var/postgres.users.json var/postgres.log
+# Deletes the local embedded database and uploaded media (development only). The server is
+# stopped first, and data kept outside var/ (run as root, see README) goes too.
+reset: install
+	$(BIN)/python -c "from pathlib import Path; from coachlearn import pgserver; \
+		pgserver.remove(pgserver.plan_layout(Path('var/postgres')))"
+	rm -rf var/media var/postgres.users.json var/postgres.log
 
 # Backups: the database (pg_dump, custom format) and the media into
 # var/backups/<timestamp>/ with a manifest of counts and SHA-256 sums. Restore one with

@@ -50,12 +50,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python < 3.11
-    import tomli as tomllib  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "modules" / "demo"
@@ -303,7 +299,8 @@ def check(ffmpeg: str, module) -> bool:
         size = video.stat().st_size
         dur = info["duration"]
         print(
-            f"{video.name}: {dur:.2f} s (want {want}), video={info['video']} "
+            f"{video.name}: {'unknown' if dur is None else f'{dur:.2f}'} s (want {want}),"
+            f" video={info['video']} "
             f"{info.get('size')}, audio={info['audio']}, {size:,} bytes"
         )
         if dur is None or abs(dur - want) > 0.25:

@@ -430,10 +430,8 @@ def _exit_on_sigterm(signum, frame) -> None:
 
 
 def remove(layout: Layout) -> None:
-    """Stop and delete a cluster (used by tests of this module)."""
+    """Stop and delete a cluster: its data wherever it lives, and the link to it."""
     stop(layout)
+    shutil.rmtree(layout.data, ignore_errors=True)
     if layout.data != layout.link:
-        shutil.rmtree(layout.data, ignore_errors=True)
         layout.link.unlink(missing_ok=True)
-    else:
-        shutil.rmtree(layout.data, ignore_errors=True)
