@@ -2,8 +2,10 @@
 
 import hashlib
 import io
+import re
 
 import pytest
+import segno
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -173,10 +175,24 @@ def test_the_pdf_reads_back_with_every_fact_on_one_page_with_fonts_embedded(cert
     assert embedded and all(
         "/FontFile2" in d or "/FontFile3" in d or "/FontFile" in d for d in embedded
     )
-    assert "/XObject" in page["/Resources"] or b"re" in page.get_contents().get_data()
+    # The QR code (an SVG image) is drawn as vector paths: hundreds of line segments, where
+    # the text and rules of the page alone draw a handful.
+    assert len(re.findall(rb"\sl\s", page.get_contents().get_data())) > 100
     assert reader.metadata.title == "Participation Certificate: Coaching Basics"
     assert reader.metadata.author == "CoachLearn"
     assert "Dr. Lee Learner" in reader.metadata.subject
+
+
+def test_the_qr_code_on_the_pdf_encodes_the_verification_address(certificate, monkeypatch):
+    from certificates import pdf
+
+    rendered = []
+    original = pdf.html_to_pdf
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: rendered.append(html) or original(html))
+    render_certificate_pdf(certificate)
+    url = f"http://127.0.0.1:8000/verify/{certificate.code}/"
+    expected = segno.make(url, error="m").svg_data_uri(scale=4, border=2, dark="#111111")
+    assert f'src="{expected}"' in rendered[0]
 
 
 def test_a4_by_setting(certificate, settings):
@@ -185,12 +201,19 @@ def test_a4_by_setting(certificate, settings):
     assert round(float(reader.pages[0].mediabox.width)) == 842
 
 
-def test_the_pdf_is_stored_with_its_hash_and_served_from_storage(certificate):
+def test_the_pdf_is_stored_with_its_hash_and_served_from_storage(certificate, monkeypatch):
+    from certificates import pdf
+
     data = certificate_pdf(certificate)
     certificate.refresh_from_db()
     assert certificate.pdf_sha256 == hashlib.sha256(data).hexdigest()
     with certificate.pdf.open("rb") as handle:
         assert handle.read() == data
+
+    def no_rendering(certificate):
+        raise AssertionError("rendered again although the PDF is stored")
+
+    monkeypatch.setattr(pdf, "render_certificate_pdf", no_rendering)
     assert certificate_pdf(certificate) == data
 
 

@@ -173,10 +173,15 @@ def _import_or_refuse(path: Path, media_root) -> None:
     """A mutated package may still be a valid one; otherwise: PackageError, nothing written."""
     before = Module.objects.count()
     try:
-        import_package(path=path)
+        result = import_package(path=path)
     except PackageError:
         assert Module.objects.count() == before
         assert _media_files(media_root) == []
+    else:  # whole: the transcript, the objectives and the quiz all came in
+        module = result.module
+        assert module.cues.exists()
+        assert module.objectives.exists()
+        assert module.quiz.questions.exists()
 
 
 @pytest.mark.django_db

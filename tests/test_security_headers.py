@@ -103,14 +103,22 @@ def test_the_csp_and_the_database_guard_wrap_every_other_middleware():
 # --- headers on every kind of page ----------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def production_settings() -> dict:
+    return _production_settings()
+
+
 @pytest.fixture
-def https(settings):
-    """The HTTPS part of production settings, for requests made as https://."""
-    settings.SECURE_HSTS_SECONDS = 31536000
-    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    settings.SECURE_HSTS_PRELOAD = True
-    settings.SESSION_COOKIE_SECURE = True
-    settings.CSRF_COOKIE_SECURE = True
+def https(settings, production_settings):
+    """The HTTPS part of the settings a production process computes, for requests made as
+    https:// (the tests run without it)."""
+    for name in (
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+    ):
+        setattr(settings, name, production_settings[name])
     return settings
 
 
