@@ -1,4 +1,5 @@
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -64,6 +65,17 @@ class CertificateQuerySet(models.QuerySet):
         if end:
             queryset = queryset.filter(completion_date__lte=end)
         return queryset
+
+    def credit_total(self) -> Decimal:
+        return self.aggregate(total=models.Sum("credit"))["total"] or Decimal("0")
+
+    def credit_totals(self, year: int) -> tuple[Decimal, Decimal]:
+        """(all time, in `year`) from one query."""
+        totals = self.aggregate(
+            all_time=models.Sum("credit"),
+            year=models.Sum("credit", filter=models.Q(completion_date__year=year)),
+        )
+        return totals["all_time"] or Decimal("0"), totals["year"] or Decimal("0")
 
 
 class Certificate(models.Model):

@@ -1,10 +1,8 @@
 import csv
 from datetime import date
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -50,10 +48,6 @@ def _date_range(request) -> tuple[date | None, date | None]:
     return read("from"), read("to")
 
 
-def _credit_total(certificates) -> Decimal:
-    return certificates.aggregate(total=Sum("credit"))["total"] or Decimal("0")
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def claim(request, slug):
@@ -88,13 +82,13 @@ def claim(request, slug):
 @require_safe
 def my_certificates(request):
     certificates = Certificate.objects.owned_by(request.user).select_related("module")
-    valid = certificates.valid()
-    this_year = valid.filter(completion_date__year=timezone.localdate().year)
+    year = timezone.localdate().year
+    total_credit, year_credit = certificates.valid().credit_totals(year)
     context = {
         "certificates": certificates,
-        "total_credit": _credit_total(valid),
-        "year_credit": _credit_total(this_year),
-        "year": timezone.localdate().year,
+        "total_credit": total_credit,
+        "year_credit": year_credit,
+        "year": year,
     }
     return render(request, "certificates/my_certificates.html", context)
 
@@ -136,7 +130,7 @@ def transcript_csv(request):
                 certificate.display_code,
             ]
         )
-    writer.writerow(["Total", "", "", "", f"{_credit_total(certificates):.2f}", ""])
+    writer.writerow(["Total", "", "", "", f"{certificates.credit_total():.2f}", ""])
     return response
 
 
@@ -148,7 +142,7 @@ def transcript_pdf(request):
         "certificates/transcript_pdf.html",
         {
             "certificates": certificates,
-            "total": _credit_total(certificates),
+            "total": certificates.credit_total(),
             "start": start,
             "end": end,
             "learner": request.user,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from certificates.models import Certificate
@@ -41,19 +41,13 @@ class Learning:
         return not (self.in_progress or self.saved or self.completed)
 
 
-def course_states(user, module_ids=None) -> dict[int, CourseState]:
-    """The learner's state for each module they touched (or for the given modules)."""
+def course_states(user) -> dict[int, CourseState]:
+    """The learner's state for each module they touched."""
     progress = WatchProgress.objects.filter(user=user)
     attempts = Attempt.objects.filter(user=user, finished_at__isnull=False)
     completions = Completion.objects.filter(user=user).select_related("attempt")
     certificates = Certificate.objects.valid().filter(user=user)
     saved = SavedCourse.objects.filter(user=user)
-    if module_ids is not None:
-        progress = progress.filter(module_id__in=module_ids)
-        attempts = attempts.filter(quiz__module_id__in=module_ids)
-        completions = completions.filter(module_id__in=module_ids)
-        certificates = certificates.filter(module_id__in=module_ids)
-        saved = saved.filter(module_id__in=module_ids)
     progress = {p.module_id: p for p in progress}
     attempt_stats = {
         row["quiz__module_id"]: row
@@ -65,8 +59,6 @@ def course_states(user, module_ids=None) -> dict[int, CourseState]:
     certificates = {c.module_id: c for c in certificates}
     saved_ids = set(saved.values_list("module_id", flat=True))
     ids = set(progress) | set(attempt_stats) | set(completions) | saved_ids
-    if module_ids is not None:
-        ids &= set(module_ids)
     modules = Module.objects.filter(pk__in=ids).select_related("series").defer("search_vector")
     states = {}
     for module in modules:
@@ -96,10 +88,7 @@ def my_learning(user) -> Learning:
         if state.saved:
             learning.saved.append(state)
     learning.completed.sort(key=lambda s: s.completion.completed_at, reverse=True)
-    valid = Certificate.objects.valid().filter(user=user)
-    year = timezone.localdate().year
-    learning.credit_all_time = valid.aggregate(total=Sum("credit"))["total"] or Decimal("0")
-    learning.credit_this_year = valid.filter(completion_date__year=year).aggregate(
-        total=Sum("credit")
-    )["total"] or Decimal("0")
+    learning.credit_all_time, learning.credit_this_year = (
+        Certificate.objects.valid().filter(user=user).credit_totals(timezone.localdate().year)
+    )
     return learning
