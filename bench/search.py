@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.update(
@@ -52,11 +54,6 @@ QUERIES = {
     "in ~10% of modules": ["reflection", "reflection feedback"],
     "in nearly every module": ["learner", "learner agenda", "learner agenda feedback"],
 }
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def summary(values: list[float]) -> str:

@@ -32,10 +32,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
 
 from coachlearn import toml_writer
-from modules.forms import MAX_POSTER_BYTES, MAX_TRANSCRIPT_BYTES, transcript_error_message
+from modules.forms import (
+    MAX_POSTER_BYTES,
+    MAX_TRANSCRIPT_BYTES,
+    TRANSCRIPT_SUFFIXES,
+    transcript_error_message,
+)
 from modules.models import Competency, LearningObjective, Module, Series
 from modules.publishing import publish_problems
 from modules.services import replace_cues
@@ -52,7 +56,6 @@ from quizzes.models import Choice, Question, Quiz
 PACKAGE_FORMAT = 1
 MANIFEST = "module.toml"
 TRANSCRIPT = "transcript.vtt"
-TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".txt")
 MAX_MANIFEST_BYTES = 10**6
 COPY_CHUNK = 1024 * 1024
 # What reading a damaged zip raises (bad headers or CRC, cut-off or corrupt deflate data,
@@ -656,9 +659,7 @@ def _save(spec: ModuleSpec, written: list) -> ImportResult:
     replaced = [f.name for f in (module.video, module.poster) if f] if not created else []
     for name, value in spec.fields.items():
         setattr(module, name, value)
-    if module.is_published and module.published_at is None:
-        module.published_at = timezone.now()
-    module.series = _series(spec.series)
+    module.series = _series(spec.series)  # _validate's full_clean dates a published module
     _validate(module, "module", exclude=["video", "poster"])
     _attach(module, "video", spec.video, written)
     _attach(module, "poster", spec.poster, written)

@@ -125,10 +125,3 @@ class ModuleAdminForm(forms.ModelForm):
         if upload:
             self.new_cues = read_transcript(upload)
         return upload
-
-    @property
-    def will_have_transcript(self) -> bool:
-        """Whether the module has cues once saved (for the publishing check)."""
-        if self.new_cues:
-            return True
-        return bool(self.instance.pk) and self.instance.cues.exists()

@@ -7,7 +7,6 @@ from django.db import models
 from django.urls import reverse
 
 from modules.models import LearningObjective, Module
-from modules.transcripts import format_timestamp
 
 
 class Quiz(models.Model):
@@ -89,10 +88,6 @@ class Question(models.Model):
     def clean(self) -> None:
         if self.objective_id and self.quiz_id and self.objective.module_id != self.quiz.module_id:
             raise ValidationError({"objective": "Pick one of this module's objectives."})
-
-    @property
-    def review_at_display(self) -> str:
-        return format_timestamp(self.review_at_seconds)
 
 
 class Choice(models.Model):
