@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from modules.models import Competency, SavedSearch
 from modules.saved import MAX_SAVED_SEARCHES
-from tests.conftest import make_module, make_series
+from tests.conftest import make_module, make_series, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,31 @@ def test_a_learner_can_keep_at_most_the_cap_and_is_told_so(client, learner):
         response.content.decode()
     )
     assert SavedSearch.objects.filter(user=learner).count() == MAX_SAVED_SEARCHES
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_once_one_below_the_cap_keep_the_cap(learner):
+    import threading
+
+    from django.core.exceptions import ValidationError
+
+    from modules.saved import save_search
+
+    SavedSearch.objects.bulk_create(
+        SavedSearch(user=learner, name=f"Search {n}", query=f"q{n}")
+        for n in range(MAX_SAVED_SEARCHES - 1)
+    )
+
+    def save():
+        try:
+            name = f"From tab {threading.get_ident()}"
+            return save_search(user=learner, name=name, query="feedback")
+        except ValidationError as error:
+            return error.code
+
+    outcomes = run_at_once(save, 2)
+    assert SavedSearch.objects.filter(user=learner).count() == MAX_SAVED_SEARCHES
+    assert [outcome for outcome in outcomes if outcome == "limit"] == ["limit"]
 
 
 def test_a_very_long_query_is_saved_as_used(client, learner):

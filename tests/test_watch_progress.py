@@ -8,10 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from quizzes.models import WatchProgress
+from quizzes.models import Attempt, Completion, WatchProgress
 from quizzes.services import WatchReportRejected, record_watch
 from quizzes.watching import covered_seconds, merge_intervals
-from tests.conftest import make_module, make_quiz
+from tests.conftest import make_module, make_quiz, right_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +144,21 @@ def test_watch_requirement_is_enforced_before_the_quiz(client, learner, module):
             now=start + timedelta(minutes=step),
         )
     assert client.get(reverse("quizzes:take", args=[module.slug])).status_code == 200
+
+
+def test_watch_requirement_is_enforced_on_the_submit_too(client, learner, module):
+    # An attempt opened before the requirement was set (or in another tab, say) is still
+    # refused when it is sent: the server checks again, not only when showing the quiz.
+    quiz = make_quiz(module, required_watch_percent=0)
+    client.force_login(learner)
+    url = reverse("quizzes:take", args=[module.slug])
+    assert client.get(url).status_code == 200
+    attempt = Attempt.objects.get(user=learner, quiz=quiz)
+    quiz.required_watch_percent = 50
+    quiz.save()
+    response = client.post(url, {"token": str(attempt.token), **right_answers(quiz)})
+    assert response.status_code == 403
+    assert "Watch at least 50% of the video before the quiz" in response.content.decode()
+    attempt.refresh_from_db()
+    assert not attempt.is_finished
+    assert not Completion.objects.filter(user=learner).exists()
