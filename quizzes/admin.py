@@ -20,9 +20,6 @@ from django.utils.html import format_html
 from modules.models import LearningObjective
 from quizzes.models import Attempt, Choice, Completion, Question, Quiz, WatchProgress
 
-# The start of Quiz.clean()'s message about objectives without questions (see QuizAdminForm).
-COVERAGE_MESSAGE_START = "Every learning objective needs at least one question"
-
 
 def _objectives_of(module_id) -> models.QuerySet:
     if module_id is None:
@@ -48,7 +45,7 @@ class QuizAdminForm(forms.ModelForm):
         # adding the missing ones: QuestionFormSet checks the questions as they will be saved.
         errors = self._errors.get(NON_FIELD_ERRORS) if self._errors else None
         if errors:
-            kept = [error for error in errors if not error.startswith(COVERAGE_MESSAGE_START)]
+            kept = [error for error in errors.as_data() if error.code != Quiz.UNCOVERED_OBJECTIVES]
             if kept:
                 self._errors[NON_FIELD_ERRORS] = self.error_class(kept, error_class="nonfield")
             else:

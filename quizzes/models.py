@@ -39,6 +39,8 @@ class Quiz(models.Model):
             ),
         ]
 
+    UNCOVERED_OBJECTIVES = "uncovered_objectives"  # the error code of clean() below
+
     def __str__(self) -> str:
         return f"Quiz: {self.module.title}"
 
@@ -56,7 +58,8 @@ class Quiz(models.Model):
         if missing:
             raise ValidationError(
                 "Every learning objective needs at least one question; none for: "
-                + "; ".join(f"“{objective.text}”" for objective in missing)
+                + "; ".join(f"“{objective.text}”" for objective in missing),
+                code=self.UNCOVERED_OBJECTIVES,
             )
 
 

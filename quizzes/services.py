@@ -203,7 +203,8 @@ def record_watch(
             user=user, module=module
         )
         merged = merge_intervals([*progress.intervals, *reported])
-        added = covered_seconds(merged) - progress.watched_seconds
+        watched = covered_seconds(merged)
+        added = watched - progress.watched_seconds
         if progress.last_report_at is None:
             budget = FIRST_REPORT_BUDGET_SECONDS
         else:
@@ -215,7 +216,7 @@ def record_watch(
                 "been played since the last one."
             )
         progress.intervals = merged
-        progress.watched_seconds = covered_seconds(merged)
+        progress.watched_seconds = watched
         progress.position_seconds = max(0.0, min(float(position), duration))
         progress.last_report_at = now
         progress.save()
