@@ -57,12 +57,23 @@ class QuestionFormSet(BaseInlineFormSet):
 
     def __init__(self, *args, module_id: int | None = None, **kwargs) -> None:
         self.module_id = module_id
+        self._objective_choices: list | None = None
         super().__init__(*args, **kwargs)
 
     def add_fields(self, form, index) -> None:
         super().add_fields(form, index)
         if "objective" in form.fields:
-            form.fields["objective"].queryset = _objectives_of(self.module_id)
+            field = form.fields["objective"]
+            field.queryset = _objectives_of(self.module_id)  # what a posted value must be
+            # Every question's dropdown lists the same objectives: read them once, not once
+            # per question.
+            if self._objective_choices is None:
+                empty = [("", field.empty_label)] if field.empty_label is not None else []
+                self._objective_choices = empty + [
+                    (objective.pk, field.label_from_instance(objective))
+                    for objective in field.queryset
+                ]
+            field.choices = self._objective_choices
 
     def clean(self) -> None:
         super().clean()
@@ -89,16 +100,25 @@ class QuestionInline(admin.StackedInline):
     show_change_link = True
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
+    def get_queryset(self, request):
+        # The choices' counts for every question in the one query that lists them.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                choice_total=models.Count("choices"),
+                correct_total=models.Count("choices", filter=models.Q(choices__is_correct=True)),
+            )
+        )
+
     @admin.display(description="choices")
     def choices_summary(self, question: Question) -> str:
         if question.pk is None:
             return "Save the quiz, then add this question's choices on its own page."
-        choices = list(question.choices.all())
-        correct = sum(choice.is_correct for choice in choices)
         return format_html(
             '{} choices, {} correct. <a href="{}">Edit the choices</a>',
-            len(choices),
-            correct,
+            question.choice_total,
+            question.correct_total,
             reverse("admin:quizzes_question_change", args=[question.pk]),
         )
 
@@ -241,7 +261,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Attempt)
 class AttemptAdmin(ReadOnlyAdmin):
     list_display = ["user", "quiz", "score_percent", "passed", "started_at", "finished_at"]
-    list_filter = ["passed", "quiz"]
+    list_filter = ["passed", "quiz__module"]  # a module names itself without a join
+    list_select_related = ["user", "quiz__module"]
     search_fields = ["user__email"]
 
 

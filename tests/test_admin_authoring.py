@@ -438,6 +438,16 @@ def test_only_a_multiple_select_question_may_have_two_right_choices(admin_client
         assert not question.choices.filter(text="Also right").exists()
 
 
+def test_each_questions_dropdown_shows_its_own_objective(admin_client_):
+    quiz = make_quiz(make_module(objectives=3))
+    html = admin_client_.get(reverse("admin:quizzes_quiz_change", args=[quiz.pk])).content
+    html = html.decode()
+    for number, question in enumerate(quiz.questions.order_by("position", "pk")):
+        dropdown = html.split(f'name="questions-{number}-objective"', 1)[1].split("</select>")[0]
+        assert f'value="{question.objective_id}" selected' in dropdown
+        assert dropdown.count(" selected") == 1
+
+
 def _quiz_form(quiz, questions) -> dict:
     data = {
         "pass_mark": "80",

@@ -84,3 +84,30 @@ def test_my_learning_asks_as_much_for_20_modules_as_for_2(client, learner, other
         return _queries(client, reverse("my_learning"))
 
     assert count(learner, 2) == count(other_learner, 20)
+
+
+def test_the_admin_quiz_page_asks_as_much_for_12_questions_as_for_2(client, admin_user):
+    client.force_login(admin_user)
+    small = make_quiz(make_module(objectives=1), questions_per_objective=2)
+    large = make_quiz(make_module(objectives=4), questions_per_objective=3)
+    counts = []
+    for quiz in (small, large):
+        url = reverse("admin:quizzes_quiz_change", args=[quiz.pk])
+        page = client.get(url).content.decode()  # also loads Django's content types once
+        counts.append(_queries(client, url))
+        choices = quiz.questions.first().choices
+        summary = f"{choices.count()} choices, {choices.filter(is_correct=True).count()} correct"
+        assert summary in page
+    assert counts[0] == counts[1]
+
+
+def test_the_admin_attempt_list_asks_as_much_for_30_attempts_as_for_3(client, admin_user):
+    client.force_login(admin_user)
+    url = reverse("admin:quizzes_attempt_changelist")
+
+    def count(attempts: int) -> int:
+        for _ in range(attempts):
+            make_completion(admin_user, make_module(cues=1))  # a submitted attempt each
+        return _queries(client, url)
+
+    assert count(3) == count(27)
