@@ -6,11 +6,10 @@ import json
 
 import pytest
 from django.apps import apps as global_apps
-from django.conf import settings
 from django.contrib.auth.models import Group
-from django.test import Client
 
 from modules.models import Module
+from tests.a11y import session_cookie
 from tests.conftest import DEMO_DIR, make_quiz
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,15 +43,6 @@ def module_author(author):
     return author
 
 
-def sign_in(context, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
-
-
 def choose_files(page, transcript_path) -> None:
     page.set_input_files("#id_video", str(VIDEO))
     page.set_input_files("#id_transcript_file", str(transcript_path))
@@ -68,7 +58,7 @@ def test_an_author_uploads_fixes_the_transcript_publishes_and_the_module_plays(
     broken, good = tmp_path / "talk.txt", tmp_path / "talk-fixed.txt"
     broken.write_text(BROKEN)
     good.write_text(GOOD)
-    sign_in(page.context, live_server, module_author)
+    page.context.add_cookies([session_cookie(module_author, live_server)])
 
     page.goto(live_server.url + "/admin/modules/module/add/")
     page.fill("#id_title", "Giving Feedback")

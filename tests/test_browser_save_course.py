@@ -2,33 +2,17 @@
 post without it."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from modules.models import SavedCourse
+from tests.a11y import session_cookie
 from tests.conftest import make_module, make_series
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(context, live_server, user) -> None:
-    """Give the browser the session of a signed-in user (the sign-in form is not under test)."""
-    client = Client()
-    client.force_login(user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
 def test_the_toggle_saves_and_removes_without_reloading_the_page(page, live_server, learner):
     module = make_module(title="Deep listening")
-    sign_in(page.context, live_server, learner)
+    page.context.add_cookies([session_cookie(learner, live_server)])
     page.goto(live_server.url + module.get_absolute_url())
     page.evaluate("window.notReloaded = true")
     button = page.locator(".save-course-button")
@@ -50,7 +34,7 @@ def test_each_catalog_card_toggles_on_its_own(page, live_server, learner):
     series = make_series()
     make_module(series=series, position=1)
     second = make_module(series=series, position=2)
-    sign_in(page.context, live_server, learner)
+    page.context.add_cookies([session_cookie(learner, live_server)])
     page.goto(live_server.url + "/")
     page.locator(".module-card").nth(1).locator(".save-course-button").click()
     page.wait_for_selector(".module-card:nth-child(2) .save-course-button[aria-pressed='true']")
@@ -62,7 +46,7 @@ def test_without_javascript_the_form_posts_and_comes_back(browser, live_server, 
     module = make_module(title="Deep listening")
     context = browser.new_context(java_script_enabled=False)
     try:
-        sign_in(context, live_server, learner)
+        context.add_cookies([session_cookie(learner, live_server)])
         page = context.new_page()
         page.goto(live_server.url + module.get_absolute_url())
         page.click(".save-course-button")
