@@ -253,3 +253,12 @@ def run_at_once(action, count: int) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, on the loopback address."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -46,12 +46,6 @@ def module_author(author, authors_group):
     return author
 
 
-@pytest.fixture
-def admin_client_(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def demo_video(name="talk.webm") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, (DEMO_DIR / "coaching-basics.webm").read_bytes(), "video/webm")
 
@@ -127,9 +121,9 @@ def page_messages(response) -> list[str]:
 # --- uploads ---------------------------------------------------------------------------
 
 
-def test_an_admin_adds_a_module_with_a_video_and_a_transcript(admin_client_, settings):
+def test_an_admin_adds_a_module_with_a_video_and_a_transcript(admin_client, settings):
     data = module_form(video=demo_video(), transcript_file=transcript())
-    response = admin_client_.post(ADD_URL, data)
+    response = admin_client.post(ADD_URL, data)
     module = Module.objects.get(slug="giving-feedback")
     assert response.status_code == 302
     assert module.video.name.startswith("videos/")
@@ -137,19 +131,19 @@ def test_an_admin_adds_a_module_with_a_video_and_a_transcript(admin_client_, set
     assert module.objectives.get().text == "Give feedback the learner can use."
 
 
-def test_the_change_page_summarises_the_transcript(admin_client_):
-    admin_client_.post(ADD_URL, module_form(transcript_file=transcript()))
+def test_the_change_page_summarises_the_transcript(admin_client):
+    admin_client.post(ADD_URL, module_form(transcript_file=transcript()))
     module = Module.objects.get(slug="giving-feedback")
-    page = admin_client_.get(reverse("admin:modules_module_change", args=[module.pk]))
+    page = admin_client.get(reverse("admin:modules_module_change", args=[module.pk]))
     summary = page.content.decode()
     assert "<strong>3 lines</strong>, timed from 0:00 to 0:07" in summary
     assert "1 untimed lines" in summary and "Line 3: Student: (Laughter)" in summary
     assert f"?module__id__exact={module.pk}" in summary
 
 
-def test_a_renamed_text_file_is_refused_as_a_video(admin_client_, settings):
+def test_a_renamed_text_file_is_refused_as_a_video(admin_client, settings):
     fake = SimpleUploadedFile("lecture.mp4", b"just some notes, not a video\n" * 10)
-    response = admin_client_.post(ADD_URL, module_form(video=fake, transcript_file=transcript()))
+    response = admin_client.post(ADD_URL, module_form(video=fake, transcript_file=transcript()))
     assert response.status_code == 200
     assert "lecture.mp4 is not an MP4 or WebM video" in form_errors(response)
     assert Module.objects.count() == 0
@@ -157,18 +151,18 @@ def test_a_renamed_text_file_is_refused_as_a_video(admin_client_, settings):
 
 
 def test_a_video_over_the_size_limit_is_refused_naming_the_file_and_the_limit(
-    admin_client_, settings
+    admin_client, settings
 ):
     settings.MAX_VIDEO_UPLOAD_BYTES = 1000
-    response = admin_client_.post(ADD_URL, module_form(video=demo_video("big.webm")))
+    response = admin_client.post(ADD_URL, module_form(video=demo_video("big.webm")))
     assert "big.webm is 1.7 MB; files up to 1 KB are accepted." in form_errors(response)
     assert Module.objects.count() == 0
     assert stored_files(settings) == []
 
 
-def test_a_broken_transcript_is_shown_with_its_line_and_nothing_is_saved(admin_client_, settings):
+def test_a_broken_transcript_is_shown_with_its_line_and_nothing_is_saved(admin_client, settings):
     data = module_form(video=demo_video(), transcript_file=transcript(BROKEN_TRANSCRIPT, "t.txt"))
-    response = admin_client_.post(ADD_URL, data)
+    response = admin_client.post(ADD_URL, data)
     assert response.status_code == 200
     assert "t.txt, line 3: timestamp [01:75] has 75 seconds" in form_errors(response)
     assert Module.objects.count() == 0
@@ -176,7 +170,7 @@ def test_a_broken_transcript_is_shown_with_its_line_and_nothing_is_saved(admin_c
     assert stored_files(settings) == []
 
 
-def test_a_broken_transcript_leaves_an_existing_module_as_it_was(admin_client_, settings):
+def test_a_broken_transcript_leaves_an_existing_module_as_it_was(admin_client, settings):
     module = attach_demo_video(make_module(cues=4, published=False))
     files_before, cues_before = stored_files(settings), list(module.cues.values_list("text"))
     data = change_form(
@@ -185,7 +179,7 @@ def test_a_broken_transcript_leaves_an_existing_module_as_it_was(admin_client_, 
         video=demo_video("new.webm"),
         transcript_file=transcript(BROKEN_TRANSCRIPT, "t.vtt"),
     )
-    response = admin_client_.post(reverse("admin:modules_module_change", args=[module.pk]), data)
+    response = admin_client.post(reverse("admin:modules_module_change", args=[module.pk]), data)
     assert "t.vtt, line 1: not a WebVTT file" in form_errors(response)
     module.refresh_from_db()
     assert module.title != "Renamed"
@@ -193,26 +187,26 @@ def test_a_broken_transcript_leaves_an_existing_module_as_it_was(admin_client_, 
     assert stored_files(settings) == files_before
 
 
-def test_a_transcript_in_another_format_is_refused(admin_client_):
+def test_a_transcript_in_another_format_is_refused(admin_client):
     data = module_form(transcript_file=transcript(b"PK\x03\x04", "notes.docx"))
-    response = admin_client_.post(ADD_URL, data)
+    response = admin_client.post(ADD_URL, data)
     assert "notes.docx: upload the transcript as plain text (.txt)" in form_errors(response)
     assert Module.objects.count() == 0
 
 
 @pytest.mark.parametrize("name", ["talk.vtt", "talk.srt"])
-def test_webvtt_and_srt_transcripts_are_read(admin_client_, name):
+def test_webvtt_and_srt_transcripts_are_read(admin_client, name):
     source = FIXTURES / "transcripts" / f"coaching_basics{name[-4:]}"
     upload = transcript(source.read_bytes(), name)
-    admin_client_.post(ADD_URL, module_form(transcript_file=upload))
+    admin_client.post(ADD_URL, module_form(transcript_file=upload))
     expected = parse_transcript(source.read_bytes(), filename=name)
     assert Module.objects.get(slug="giving-feedback").cues.count() == len(expected) > 0
 
 
-def test_uploading_a_transcript_again_replaces_the_lines(admin_client_):
+def test_uploading_a_transcript_again_replaces_the_lines(admin_client):
     module = make_module(cues=30, published=False)
     url = reverse("admin:modules_module_change", args=[module.pk])
-    admin_client_.post(url, change_form(module, transcript_file=transcript()))
+    admin_client.post(url, change_form(module, transcript_file=transcript()))
     assert module.cues.count() == 3
 
 
@@ -232,22 +226,22 @@ def test_videos_are_recognised_by_their_first_bytes():
 # --- publishing ------------------------------------------------------------------------
 
 
-def test_publishing_an_empty_module_names_every_missing_piece(admin_client_, settings):
+def test_publishing_an_empty_module_names_every_missing_piece(admin_client, settings):
     data = module_form(is_published="on", **{"objectives-0-text": ""})
-    response = admin_client_.post(ADD_URL, data)
+    response = admin_client.post(ADD_URL, data)
     assert response.status_code == 200
     assert response.context["publish_problems"] == [NO_VIDEO, NO_TRANSCRIPT, NO_OBJECTIVE, NO_QUIZ]
     assert "It needs:" in response.content.decode()
     assert Module.objects.count() == 0
 
 
-def test_publishing_needs_a_quiz_question_for_every_objective(admin_client_):
+def test_publishing_needs_a_quiz_question_for_every_objective(admin_client):
     module = attach_demo_video(make_module(cues=5, objectives=2, published=False))
     quiz = make_quiz(module)
     second = module.objectives.get(position=2)
     quiz.questions.filter(objective=second).delete()
     url = reverse("admin:modules_module_change", args=[module.pk])
-    response = admin_client_.post(url, change_form(module, is_published="on"))
+    response = admin_client.post(url, change_form(module, is_published="on"))
     assert response.context["publish_problems"] == [
         f"The quiz has no question for objective 2: “{second.text}”."
     ]
@@ -255,32 +249,32 @@ def test_publishing_needs_a_quiz_question_for_every_objective(admin_client_):
     assert not module.is_published
 
 
-def test_a_complete_module_is_published_with_the_checkbox(admin_client_):
+def test_a_complete_module_is_published_with_the_checkbox(admin_client):
     module = attach_demo_video(make_module(cues=5, objectives=2, published=False))
     make_quiz(module)
     url = reverse("admin:modules_module_change", args=[module.pk])
-    response = admin_client_.post(url, change_form(module, is_published="on"))
+    response = admin_client.post(url, change_form(module, is_published="on"))
     assert response.status_code == 302
     module.refresh_from_db()
     assert module.is_published and module.published_at is not None
 
 
-def test_a_published_module_can_be_edited_but_not_stripped_of_what_it_needs(admin_client_):
+def test_a_published_module_can_be_edited_but_not_stripped_of_what_it_needs(admin_client):
     module = make_module(cues=3, objectives=2)  # published before the rules: no video, no quiz
     url = reverse("admin:modules_module_change", args=[module.pk])
-    response = admin_client_.post(url, change_form(module, is_published="on", title="Retitled"))
+    response = admin_client.post(url, change_form(module, is_published="on", title="Retitled"))
     assert response.status_code == 302
     removing = {"objectives-0-DELETE": "on", "objectives-1-DELETE": "on"}
-    response = admin_client_.post(url, change_form(module, is_published="on", **removing))
+    response = admin_client.post(url, change_form(module, is_published="on", **removing))
     assert response.context["publish_problems"] == [NO_OBJECTIVE]
     assert module.objectives.count() == 2
 
 
-def test_the_publish_action_uses_the_same_rules(admin_client_):
+def test_the_publish_action_uses_the_same_rules(admin_client):
     ready = attach_demo_video(make_module(cues=5, published=False))
     make_quiz(ready)
     bare = make_module(objectives=1, published=False)
-    response = admin_client_.post(
+    response = admin_client.post(
         reverse("admin:modules_module_changelist"),
         {"action": "publish_selected", "_selected_action": [ready.pk, bare.pk]},
         follow=True,
@@ -294,42 +288,42 @@ def test_the_publish_action_uses_the_same_rules(admin_client_):
     assert ready.is_published and not bare.is_published
 
 
-def test_staff_get_a_preview_link_to_an_unpublished_module(admin_client_):
+def test_staff_get_a_preview_link_to_an_unpublished_module(admin_client):
     module = make_module(published=False)
-    page = admin_client_.get(reverse("admin:modules_module_change", args=[module.pk]))
+    page = admin_client.get(reverse("admin:modules_module_change", args=[module.pk]))
     assert f'href="{module.get_absolute_url()}" data-preview-link' in page.content.decode()
-    preview = admin_client_.get(module.get_absolute_url())
+    preview = admin_client.get(module.get_absolute_url())
     assert preview.status_code == 200
 
 
-def test_the_module_page_links_to_its_quiz(admin_client_):
+def test_the_module_page_links_to_its_quiz(admin_client):
     module = make_module(published=False)
-    page = admin_client_.get(reverse("admin:modules_module_change", args=[module.pk]))
+    page = admin_client.get(reverse("admin:modules_module_change", args=[module.pk]))
     assert reverse("admin:quizzes_quiz_add") + f"?module={module.pk}" in page.content.decode()
     quiz = make_quiz(module)
-    page = admin_client_.get(reverse("admin:modules_module_change", args=[module.pk]))
+    page = admin_client.get(reverse("admin:modules_module_change", args=[module.pk]))
     assert reverse("admin:quizzes_quiz_change", args=[quiz.pk]) in page.content.decode()
     assert "Edit the quiz" in page.content.decode()
 
 
-def test_the_module_list_searches_and_filters(admin_client_):
+def test_the_module_list_searches_and_filters(admin_client):
     wanted = make_module(title="Feedback in the clinic", published=False)
     make_module(title="Something else")
     url = reverse("admin:modules_module_changelist")
-    found = admin_client_.get(url, {"q": wanted.activity_code})
+    found = admin_client.get(url, {"q": wanted.activity_code})
     assert list(found.context["cl"].result_list) == [wanted]
-    unpublished = admin_client_.get(url, {"is_published__exact": "0"})
+    unpublished = admin_client.get(url, {"is_published__exact": "0"})
     assert list(unpublished.context["cl"].result_list) == [wanted]
 
 
 # --- correcting lines ------------------------------------------------------------------
 
 
-def test_a_line_is_corrected_without_uploading_again(admin_client_):
+def test_a_line_is_corrected_without_uploading_again(admin_client):
     module = make_module(cues=3)
     cue = module.cues.get(position=2)
     before = module.updated_at
-    response = admin_client_.post(
+    response = admin_client.post(
         reverse("admin:modules_cue_change", args=[cue.pk]),
         {"start_seconds": "6", "end_seconds": "10", "speaker": "Dr. Lee", "text": "Corrected."},
     )
@@ -339,21 +333,21 @@ def test_a_line_is_corrected_without_uploading_again(admin_client_):
     assert module.updated_at > before  # cached pages and captions are rebuilt
 
 
-def test_the_line_list_of_a_long_transcript_is_filtered_and_paginated(admin_client_):
+def test_the_line_list_of_a_long_transcript_is_filtered_and_paginated(admin_client):
     module = make_module(cues=1000)
     make_module(cues=5)
     url = reverse("admin:modules_cue_changelist")
-    response = admin_client_.get(url, {"module__id__exact": module.pk})
+    response = admin_client.get(url, {"module__id__exact": module.pk})
     assert response.context["cl"].result_count == 1000
     assert len(response.context["cl"].result_list) == 50
-    change = admin_client_.get(reverse("admin:modules_module_change", args=[module.pk]))
+    change = admin_client.get(reverse("admin:modules_module_change", args=[module.pk]))
     assert "<strong>1000 lines</strong>" in change.content.decode()
     assert "Line 999 about" not in change.content.decode()  # lines are not all on the page
 
 
-def test_a_line_cannot_end_before_it_starts(admin_client_):
+def test_a_line_cannot_end_before_it_starts(admin_client):
     cue = make_module(cues=3).cues.get(position=2)
-    response = admin_client_.post(
+    response = admin_client.post(
         reverse("admin:modules_cue_change", args=[cue.pk]),
         {"start_seconds": "20", "end_seconds": "10", "speaker": "Coach", "text": "x"},
     )
@@ -364,17 +358,17 @@ def test_a_line_cannot_end_before_it_starts(admin_client_):
 # --- the quiz's pages ------------------------------------------------------------------
 
 
-def test_question_objectives_are_only_those_of_the_quizs_module(admin_client_):
+def test_question_objectives_are_only_those_of_the_quizs_module(admin_client):
     module = make_module(objectives=2)
     other = make_module(objectives=1)
     quiz = make_quiz(module)
-    page = admin_client_.get(reverse("admin:quizzes_quiz_change", args=[quiz.pk]))
+    page = admin_client.get(reverse("admin:quizzes_quiz_change", args=[quiz.pk]))
     offered = set(
         page.context["inline_admin_formsets"][0].formset.forms[0].fields["objective"].queryset
     )
     assert offered == set(module.objectives.all())
     question = quiz.questions.first()
-    response = admin_client_.post(
+    response = admin_client.post(
         reverse("admin:quizzes_question_change", args=[question.pk]),
         {
             "position": "1",
@@ -393,7 +387,7 @@ def test_question_objectives_are_only_those_of_the_quizs_module(admin_client_):
 
 
 @pytest.mark.parametrize(("kind", "accepted"), [("single", False), ("multiple", True)])
-def test_only_a_multiple_select_question_may_have_two_right_choices(admin_client_, kind, accepted):
+def test_only_a_multiple_select_question_may_have_two_right_choices(admin_client, kind, accepted):
     quiz = make_quiz(make_module(objectives=1))
     question = quiz.questions.first()
     existing = list(question.choices.all())
@@ -426,9 +420,7 @@ def test_only_a_multiple_select_question_may_have_two_right_choices(admin_client
         f"choices-{extra}-is_correct": "on",
         f"choices-{extra}-explanation": "",
     }
-    response = admin_client_.post(
-        reverse("admin:quizzes_question_change", args=[question.pk]), data
-    )
+    response = admin_client.post(reverse("admin:quizzes_question_change", args=[question.pk]), data)
     if accepted:
         assert response.status_code == 302
         assert question.choices.filter(is_correct=True).count() == 2
@@ -438,9 +430,9 @@ def test_only_a_multiple_select_question_may_have_two_right_choices(admin_client
         assert not question.choices.filter(text="Also right").exists()
 
 
-def test_each_questions_dropdown_shows_its_own_objective(admin_client_):
+def test_each_questions_dropdown_shows_its_own_objective(admin_client):
     quiz = make_quiz(make_module(objectives=3))
-    html = admin_client_.get(reverse("admin:quizzes_quiz_change", args=[quiz.pk])).content
+    html = admin_client.get(reverse("admin:quizzes_quiz_change", args=[quiz.pk])).content
     html = html.decode()
     for number, question in enumerate(quiz.questions.order_by("position", "pk")):
         dropdown = html.split(f'name="questions-{number}-objective"', 1)[1].split("</select>")[0]
@@ -476,7 +468,7 @@ def _posted_question(question: Question) -> dict:
     }
 
 
-def test_the_quiz_page_adds_the_question_a_new_objective_needs(admin_client_):
+def test_the_quiz_page_adds_the_question_a_new_objective_needs(admin_client):
     module = make_module(objectives=1)
     quiz = make_quiz(module)
     new = LearningObjective.objects.create(module=module, position=2, text="Name the next step.")
@@ -485,18 +477,18 @@ def test_the_quiz_page_adds_the_question_a_new_objective_needs(admin_client_):
         {"position": "2", "text": "What comes next?", "kind": "single", "objective": str(new.pk)}
     )
     url = reverse("admin:quizzes_quiz_change", args=[quiz.pk])
-    response = admin_client_.post(url, _quiz_form(quiz, questions))
+    response = admin_client.post(url, _quiz_form(quiz, questions))
     assert response.status_code == 302
     assert quiz.questions.filter(objective=new).exists()
 
 
-def test_the_quiz_page_keeps_a_question_for_every_objective(admin_client_):
+def test_the_quiz_page_keeps_a_question_for_every_objective(admin_client):
     module = make_module(objectives=2)
     quiz = make_quiz(module)
     questions = [_posted_question(q) for q in quiz.questions.all()]
     questions[1]["DELETE"] = "on"
     url = reverse("admin:quizzes_quiz_change", args=[quiz.pk])
-    response = admin_client_.post(url, _quiz_form(quiz, questions))
+    response = admin_client.post(url, _quiz_form(quiz, questions))
     assert response.status_code == 200
     assert "No question asks about “Objective 2" in str(response.context["errors"])
     assert quiz.questions.count() == 2
@@ -555,23 +547,23 @@ def test_staff_outside_the_group_cannot_add_modules(client, author):
     assert client.get(ADD_URL).status_code == 403
 
 
-def test_superusers_do_everything(admin_client_, learner):
-    assert admin_client_.get(reverse("admin:accounts_user_changelist")).status_code == 200
-    assert admin_client_.get(ADD_URL).status_code == 200
+def test_superusers_do_everything(admin_client, learner):
+    assert admin_client.get(reverse("admin:accounts_user_changelist")).status_code == 200
+    assert admin_client.get(ADD_URL).status_code == 200
 
 
-def test_the_upload_page_has_a_progress_bar_and_the_size_limit(admin_client_, settings):
+def test_the_upload_page_has_a_progress_bar_and_the_size_limit(admin_client, settings):
     settings.MAX_VIDEO_UPLOAD_BYTES = 2 * 10**6
-    page = admin_client_.get(ADD_URL).content.decode()
+    page = admin_client.get(ADD_URL).content.decode()
     assert '<progress id="upload-progress-bar" max="100" value="0">' in page
     assert 'aria-live="polite"' in page
     assert 'data-max-bytes="2000000"' in page and "up to 2 MB" in page
     assert "js/upload_progress.js" in page
 
 
-def test_a_video_is_known_by_its_content_not_its_name(admin_client_):
+def test_a_video_is_known_by_its_content_not_its_name(admin_client):
     # A WebM uploaded as talk.txt is still a video: the form reads content, never names.
-    response = admin_client_.post(ADD_URL, module_form(video=demo_video("talk.txt")))
+    response = admin_client.post(ADD_URL, module_form(video=demo_video("talk.txt")))
     assert response.status_code == 302
     module = Module.objects.get(slug="giving-feedback")
     with module.video.open("rb") as stored:

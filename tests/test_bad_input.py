@@ -38,12 +38,6 @@ ATTACK = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 ESCAPED = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
 
 
-@pytest.fixture
-def admin_client_(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def _module_form(**files) -> dict:
     transcript = SimpleUploadedFile("talk.txt", TRANSCRIPT, "text/plain")
     return module_form(**{"transcript_file": transcript, **files})
@@ -65,44 +59,44 @@ def _refused(client, settings, **files) -> str:
 # --- uploads ------------------------------------------------------------------------------
 
 
-def test_an_empty_video_is_refused(admin_client_, settings):
+def test_an_empty_video_is_refused(admin_client, settings):
     video = SimpleUploadedFile("talk.webm", b"", "video/webm")
     # Django's own FileField check answers first for an empty upload.
-    assert "empty" in _refused(admin_client_, settings, video=video)
+    assert "empty" in _refused(admin_client, settings, video=video)
 
 
-def test_a_video_cut_off_inside_its_header_is_refused(admin_client_, settings):
+def test_a_video_cut_off_inside_its_header_is_refused(admin_client, settings):
     video = SimpleUploadedFile("talk.webm", WEBM[:12], "video/webm")
-    assert "is not an MP4 or WebM video" in _refused(admin_client_, settings, video=video)
+    assert "is not an MP4 or WebM video" in _refused(admin_client, settings, video=video)
 
 
-def test_a_video_with_a_video_name_and_type_but_other_content_is_refused(admin_client_, settings):
+def test_a_video_with_a_video_name_and_type_but_other_content_is_refused(admin_client, settings):
     video = SimpleUploadedFile("talk.mp4", b"%PDF-1.7 " + b"x" * 5000, "video/mp4")
-    assert "is not an MP4 or WebM video" in _refused(admin_client_, settings, video=video)
+    assert "is not an MP4 or WebM video" in _refused(admin_client, settings, video=video)
 
 
-def test_an_empty_transcript_is_refused(admin_client_, settings):
+def test_an_empty_transcript_is_refused(admin_client, settings):
     transcript = SimpleUploadedFile("talk.txt", b"", "text/plain")
-    errors = _refused(admin_client_, settings, transcript_file=transcript)
+    errors = _refused(admin_client, settings, transcript_file=transcript)
     assert "empty" in errors
 
 
-def test_a_binary_file_as_the_transcript_is_refused(admin_client_, settings):
+def test_a_binary_file_as_the_transcript_is_refused(admin_client, settings):
     transcript = SimpleUploadedFile("talk.txt", WEBM[:4000], "text/plain")
-    errors = _refused(admin_client_, settings, transcript_file=transcript)
+    errors = _refused(admin_client, settings, transcript_file=transcript)
     assert "talk.txt" in errors
 
 
-def test_a_text_file_as_the_poster_is_refused(admin_client_, settings):
+def test_a_text_file_as_the_poster_is_refused(admin_client, settings):
     poster = SimpleUploadedFile("poster.png", b"not an image at all", "image/png")
-    errors = _refused(admin_client_, settings, poster=poster)
+    errors = _refused(admin_client, settings, poster=poster)
     assert "is not a PNG, JPEG or WebP image" in errors
 
 
-def test_a_poster_over_its_limit_is_refused(admin_client_, settings):
+def test_a_poster_over_its_limit_is_refused(admin_client, settings):
     png = (DEMO_DIR / "coaching-basics.png").read_bytes()
     poster = SimpleUploadedFile("poster.png", png + b"\0" * MAX_POSTER_BYTES, "image/png")
-    assert "files up to" in _refused(admin_client_, settings, poster=poster)
+    assert "files up to" in _refused(admin_client, settings, poster=poster)
 
 
 # --- module packages ------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from quizzes.models import Attempt, Completion
 from quizzes.services import start_attempt, submit_attempt
 from tests.conftest import (
     DEMO_DIR,
+    free_port,
     make_completion,
     make_module,
     make_quiz,
@@ -62,12 +62,6 @@ def _stored_files(media_root) -> list[Path]:
 
 
 # ===================================================== the database stops and comes back
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _production_env(var_dir: Path, **extra: str) -> dict[str, str]:
@@ -137,7 +131,7 @@ def servers(own_cluster):
         "pool": {"DB_POOL_MAX_SIZE": "2", "DB_POOL_TIMEOUT": "3", **every_request},
         "no pool": {"DB_POOL_MAX_SIZE": "0", **every_request},
     }.items():
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [GUNICORN, "coachlearn.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
             cwd=ROOT,

@@ -14,17 +14,11 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.conftest import attach_demo_video, make_module
+from tests.conftest import attach_demo_video, free_port, make_module
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
@@ -74,7 +68,7 @@ def stack(open_folder, collected_static, settings):
     media.mkdir()
     media.chmod(0o755)
     settings.MEDIA_ROOT = media
-    app_port, web_port = _free_port(), _free_port()
+    app_port, web_port = free_port(), free_port()
     env = {
         key: value
         for key, value in os.environ.items()
