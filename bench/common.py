@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# gunicorn's advice, and `make serve`'s default: 2 × cores + 1 workers.
+DEFAULT_WORKERS = 2 * (os.cpu_count() or 1) + 1
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -21,6 +23,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, *options: str, env: dict) -> subprocess.Popen:
+    """gunicorn serving the project on 127.0.0.1:port (stop it with stop_server)."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "coachlearn.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            *options,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def wait_for(port: int, server: subprocess.Popen) -> None:

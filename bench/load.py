@@ -56,7 +56,16 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import collect_static, cpu_seconds, free_port, percentile, stop_server, wait_for
+from common import (
+    DEFAULT_WORKERS,
+    collect_static,
+    cpu_seconds,
+    free_port,
+    percentile,
+    start_gunicorn,
+    stop_server,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -670,21 +679,12 @@ def measure(args, pages: dict) -> list[tuple[str, dict]]:
 
     connections.close_all()  # nothing shared with gunicorn or forked clients
     port = free_port()
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "coachlearn.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--log-level",
-        "warning",
-    ]
+    options = ["--worker-class", args.worker_class]
     if args.worker_class == "gthread":
-        command += ["--threads", str(args.threads)]
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1"})
+        options += ["--threads", str(args.threads)]
+    server = start_gunicorn(
+        port, args.workers, *options, env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1"}
+    )
     folder = Path(tempfile.mkdtemp(prefix="coachlearn-bench-load-"))
     (folder / "requests.lua").write_text(WRK_SCRIPT)
     running: list = []
@@ -877,7 +877,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--workers", type=int, default=2 * cores + 1)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
     parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")

@@ -17,7 +17,6 @@ import http.client
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,9 +35,11 @@ os.environ.update(BENCH_ENV)
 SLUG = "bench-1000-cues"
 
 from common import (  # noqa: E402 (after sys.path)
+    DEFAULT_WORKERS,
     collect_static,
     free_port,
     percentile,
+    start_gunicorn,
     stop_server,
     wait_for,
 )
@@ -154,20 +155,7 @@ def drive(
 
 def throughput(seconds: float, concurrency: int, workers: int) -> None:
     port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "coachlearn.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **BENCH_ENV},
-    )
+    server = start_gunicorn(port, workers, env={**os.environ, **BENCH_ENV})
     try:
         wait_for(port, server)
         pages = {
@@ -192,7 +180,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     collect_static()

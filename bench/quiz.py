@@ -30,7 +30,6 @@ import random
 import re
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -38,7 +37,16 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from common import collect_static, cpu_seconds, free_port, percentile, stop_server, wait_for
+from common import (
+    DEFAULT_WORKERS,
+    collect_static,
+    cpu_seconds,
+    free_port,
+    percentile,
+    start_gunicorn,
+    stop_server,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -402,19 +410,8 @@ def run(args, right: dict[int, list[int]]) -> None:
     connections.close_all()  # no database connection shared with forked children
     context = multiprocessing.get_context("fork")
     port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "coachlearn.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **BENCH_ENV, "ALLOWED_HOSTS": "127.0.0.1"},
+    server = start_gunicorn(
+        port, args.workers, env={**os.environ, **BENCH_ENV, "ALLOWED_HOSTS": "127.0.0.1"}
     )
     database = os.environ["EMBEDDED_DATABASE_NAME"]
     cpu_of = {
@@ -521,7 +518,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--server-cycles", type=int, default=50)
     args = parser.parse_args()
