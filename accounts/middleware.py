@@ -25,5 +25,6 @@ class StaffTwoFactorMiddleware:
 
 def _has_two_factor(user) -> bool:
     from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import is_mfa_enabled
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return is_mfa_enabled(user, types=[Authenticator.Type.TOTP])
