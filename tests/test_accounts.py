@@ -126,6 +126,17 @@ def test_staff_without_two_factor_are_sent_to_set_it_up_when_required(client, au
     assert response["Location"] == reverse("mfa_activate_totp")
 
 
+def test_staff_with_two_factor_reach_the_admin_when_it_is_required(client, admin_user, settings):
+    from allauth.mfa.models import Authenticator
+
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    Authenticator.objects.create(
+        user=admin_user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+    client.force_login(admin_user)
+    assert client.get("/admin/").status_code == 200
+
+
 def test_staff_reach_the_admin_when_two_factor_is_not_required(client, admin_user, settings):
     settings.MFA_REQUIRED_FOR_STAFF = False
     client.force_login(admin_user)
