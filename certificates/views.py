@@ -21,6 +21,7 @@ from certificates.models import (
 from certificates.pdf import certificate_pdf, html_to_pdf
 from certificates.services import CertificateError, issue_certificate
 from modules.models import Module
+from modules.ranged_files import protect_file_response
 from quizzes.models import Completion
 
 
@@ -100,7 +101,7 @@ def certificate_pdf_download(request, code):
     response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, certificate.download_name)
     response["Cache-Control"] = "private, no-store"
-    return response
+    return protect_file_response(response)
 
 
 def _transcript_rows(request):
@@ -153,7 +154,7 @@ def transcript_pdf(request):
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, "credit-transcript.pdf")
     response["Cache-Control"] = "private, no-store"
-    return response
+    return protect_file_response(response)
 
 
 @login_required

@@ -30,15 +30,21 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
 
 from coachlearn import toml_writer
 from modules.forms import (
-    MAX_POSTER_BYTES,
     MAX_TRANSCRIPT_BYTES,
     TRANSCRIPT_SUFFIXES,
     transcript_error_message,
+)
+from modules.media_files import (
+    MAX_POSTER_BYTES,
+    MediaFileError,
+    MediaRole,
+    check_media,
+    served_type,
+    store_media,
 )
 from modules.models import Competency, LearningObjective, Module, Series
 from modules.publishing import publish_problems
@@ -50,7 +56,6 @@ from modules.transcripts import (
     format_timestamp,
     parse_transcript,
 )
-from modules.video_files import MediaFileError, check_image, check_video, sniff_video
 from quizzes.models import Choice, Question, Quiz
 
 PACKAGE_FORMAT = 1
@@ -157,17 +162,12 @@ def _module_table(module: Module) -> dict:
     )
     if module.cues.exists():
         table["transcript"] = TRANSCRIPT
-    if module.video:
-        table["video"] = "video" + _video_suffix(module)
-    if module.poster:
-        table["poster"] = "poster" + (Path(module.poster.name).suffix.lower() or ".png")
+    for name in ("video", "poster"):
+        field_file = getattr(module, name)
+        kind = served_type(field_file) if field_file else None
+        if kind is not None:
+            table[name] = name + kind.extension
     return table
-
-
-def _video_suffix(module: Module) -> str:
-    with module.video.open("rb") as handle:
-        kind = sniff_video(handle.read(4096))
-    return kind.extension if kind else Path(module.video.name).suffix.lower()
 
 
 def _quiz_table(quiz: Quiz, objectives: list[LearningObjective]) -> dict:
@@ -594,8 +594,8 @@ def read_package(folder: Path) -> ModuleSpec:
     spec = read_manifest(text)
     files = spec.files
     spec.cues = _read_transcript(folder, files.get("transcript"))
-    spec.video = _media(folder, files.get("video"), check_video, settings.MAX_VIDEO_UPLOAD_BYTES)
-    spec.poster = _media(folder, files.get("poster"), check_image, MAX_POSTER_BYTES)
+    spec.video = _media(folder, files.get("video"), "video", settings.MAX_VIDEO_UPLOAD_BYTES)
+    spec.poster = _media(folder, files.get("poster"), "poster", MAX_POSTER_BYTES)
     return spec
 
 
@@ -611,13 +611,13 @@ def _read_transcript(folder: Path, name: str | None) -> list[ParsedCue]:
         raise PackageError(transcript_error_message(name, error)) from None
 
 
-def _media(folder: Path, name: str | None, check, max_bytes: int) -> Path | None:
+def _media(folder: Path, name: str | None, role: MediaRole, max_bytes: int) -> Path | None:
     if not name:
         return None
     path = _package_file(folder, name, max_bytes=max_bytes)
     with path.open("rb") as handle:
         try:
-            check(handle, name=name, size=path.stat().st_size, max_bytes=max_bytes)
+            check_media(handle, role=role, name=name, size=path.stat().st_size)
         except MediaFileError as error:
             raise PackageError(str(error)) from None
     return path
@@ -702,7 +702,7 @@ def _attach(module: Module, name: str, source: Path | None, written: list) -> No
     if field_file and _same_content(field_file, source):
         return  # unchanged: keep the stored file
     with source.open("rb") as handle:
-        field_file.save(f"{module.slug}{source.suffix}", File(handle), save=False)
+        store_media(field_file, handle, role=name, name=source.name)
     written.append((field_file.storage, field_file.name))
 
 

@@ -10,14 +10,13 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
+from modules.media_files import MediaFileError, MediaRole, check_media, format_size
 from modules.models import Module
 from modules.transcripts import ParsedCue, TranscriptError, parse_transcript
-from modules.video_files import MediaFileError, check_image, check_video, format_size
 
 TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt")
 # A transcript of several hours is well under 1 MB; this bounds what the parser must read.
 MAX_TRANSCRIPT_BYTES = 5 * 10**6
-MAX_POSTER_BYTES = 10 * 10**6
 
 
 def transcript_error_message(name: str, error: TranscriptError) -> str:
@@ -98,27 +97,21 @@ class ModuleAdminForm(forms.ModelForm):
             ].help_text = f"MP4 or WebM, up to {format_size(limit)}. The file's content is checked."
 
     def clean_video(self):
-        video = self.cleaned_data.get("video")
-        if isinstance(video, UploadedFile):
-            try:
-                check_video(
-                    video,
-                    name=video.name,
-                    size=video.size,
-                    max_bytes=settings.MAX_VIDEO_UPLOAD_BYTES,
-                )
-            except MediaFileError as error:
-                raise forms.ValidationError(str(error)) from None
-        return video
+        return self._checked_media("video")
 
     def clean_poster(self):
-        poster = self.cleaned_data.get("poster")
-        if isinstance(poster, UploadedFile):
+        return self._checked_media("poster")
+
+    def _checked_media(self, role: MediaRole):
+        """A new upload is checked by its content and renamed to a name of ours."""
+        upload = self.cleaned_data.get(role)
+        if isinstance(upload, UploadedFile):
             try:
-                check_image(poster, name=poster.name, size=poster.size, max_bytes=MAX_POSTER_BYTES)
+                kind = check_media(upload, role=role, name=upload.name, size=upload.size)
             except MediaFileError as error:
                 raise forms.ValidationError(str(error)) from None
-        return poster
+            upload.name = kind.stored_name()
+        return upload
 
     def clean_transcript_file(self):
         upload = self.cleaned_data.get("transcript_file")

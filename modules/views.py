@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from modules.extensions import catalog_notes, module_panels
 from modules.live import LiveCatalog, live_catalog, live_module
+from modules.media_files import served_type
 from modules.models import Module
 from modules.page_cache import fragment
 from modules.ranged_files import ranged_file_response
@@ -219,12 +220,25 @@ def _public_or_private(module: Module) -> str:
     return "public, max-age=86400" if module.is_live else "private, no-store"
 
 
+def _media_response(request, module: Module, field_file):
+    """A module's video or poster, as the type it was found to be when it came in."""
+    kind = served_type(field_file)
+    return ranged_file_response(
+        request,
+        field_file,
+        # Not media after all (a file stored before its content was checked): a download.
+        content_type=kind.content_type if kind else "application/octet-stream",
+        download_name=None if kind else f"{module.slug}-file",
+        cache_control=_public_or_private(module),
+    )
+
+
 @require_safe
 def video(request, slug):
     module = _get_module_for_user(request, slug)
     if not module.video:
         raise Http404("This module has no video yet.")
-    return ranged_file_response(request, module.video, cache_control=_public_or_private(module))
+    return _media_response(request, module, module.video)
 
 
 @require_safe
@@ -232,4 +246,4 @@ def poster(request, slug):
     module = _get_module_for_user(request, slug)
     if not module.poster:
         raise Http404("This module has no poster image.")
-    return ranged_file_response(request, module.poster, cache_control=_public_or_private(module))
+    return _media_response(request, module, module.poster)

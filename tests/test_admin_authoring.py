@@ -11,10 +11,10 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from modules.media_files import MP4, WEBM, sniff_video
 from modules.models import Cue, LearningObjective, Module
 from modules.publishing import NO_OBJECTIVE, NO_TRANSCRIPT, NO_VIDEO
 from modules.transcripts import parse_transcript
-from modules.video_files import MP4, WEBM, sniff_video
 from quizzes.models import Question
 from quizzes.publishing import NO_QUIZ
 from tests.conftest import DEMO_DIR, attach_demo_video, make_module, make_quiz

@@ -21,7 +21,7 @@ from certificates.models import EvaluationQuestion
 from certificates.pdf import certificate_pdf
 from certificates.services import issue_certificate
 from coachlearn.packages import MAX_MANIFEST_BYTES, PackageError, import_package
-from modules.forms import MAX_POSTER_BYTES
+from modules.media_files import MAX_POSTER_BYTES
 from modules.models import Competency, Module
 from modules.search import refresh_search_vector
 from modules.services import replace_cues

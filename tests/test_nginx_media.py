@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 
 from tests.conftest import attach_demo_video, free_port, make_module
@@ -161,6 +162,20 @@ def test_nginx_serves_the_video_with_range_after_the_apps_check(stack):
     status, headers, body = _get(url)
     assert status == 200 and body == data
     assert headers.get("Accept-Ranges") == "bytes"
+
+
+def test_nginx_sends_media_with_the_apps_type_and_the_headers_that_keep_it_data(stack):
+    module = attach_demo_video(make_module())
+    # A page stored under its uploader's name (before names were ours) as the poster.
+    module.poster.save("evil.html", ContentFile(b"<script>document.title='x'</script>"))
+    for path, content_type in (("video", "video/webm"), ("poster", "application/octet-stream")):
+        status, headers, _ = _get(f"{stack}/modules/{module.slug}/{path}")
+        assert status == 200
+        assert headers["Content-Type"] == content_type
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+        assert headers["Cache-Control"] == "public, max-age=86400"
 
 
 def test_nginx_keeps_unpublished_video_private(stack):

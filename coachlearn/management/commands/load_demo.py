@@ -7,12 +7,12 @@ from pathlib import Path
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from certificates.models import EvaluationQuestion
+from modules.media_files import store_media
 from modules.models import Competency, LearningObjective, Module, Series
 from modules.search import refresh_search_vector
 from modules.services import replace_cues
@@ -90,7 +90,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{source} is missing; {module.slug} has no {field}")
             return
         with source.open("rb") as handle:
-            field_file.save(filename, File(handle), save=False)
+            store_media(field_file, handle, role=field, name=filename)
 
     def _objectives(self, module: Module, texts: list[str]) -> None:
         existing = {objective.position: objective for objective in module.objectives.all()}

@@ -1,14 +1,25 @@
-"""Recognise uploaded media by their first bytes, never by their file names.
+"""Uploaded media: the type is read from the first bytes, the name is ours.
 
 A browser plays MP4 (ISO base media: an `ftyp` box first) and WebM (an EBML header whose
 DocType is "webm"); anything else uploaded as a video would leave learners with a player
-that never starts. Posters are PNG, JPEG or WebP. Only the head of a file is read.
+that never starts. Posters are PNG, JPEG or WebP; SVG and everything else is refused, since
+a file that a browser may render as a page could run script from our origin.
+
+Every way a file comes in (the admin, `import_module`, the demo loader) goes through
+`store_media`: the content decides the type, and the file is stored under a random name
+with that type's extension, so the name an uploader chose never reaches storage or a
+response. Serving (`served_type`) derives the type from that extension alone.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Literal
+
+from django.conf import settings
+from django.core.files import File
+from django.db.models.fields.files import FieldFile
 
 HEAD_BYTES = 4096
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
@@ -18,7 +29,11 @@ EBML_DOCTYPE_ID = 0x4282
 @dataclass(frozen=True)
 class MediaType:
     content_type: str
-    extension: str  # with the dot, as files of this type are named in packages
+    extension: str  # with the dot: the only extension files of this type are stored with
+
+    def stored_name(self) -> str:
+        """A name of ours for a new file of this type: random, with the canonical extension."""
+        return f"{secrets.token_hex(10)}{self.extension}"
 
 
 MP4 = MediaType("video/mp4", ".mp4")
@@ -28,8 +43,51 @@ JPEG = MediaType("image/jpeg", ".jpg")
 WEBP = MediaType("image/webp", ".webp")
 
 
+VIDEO_TYPES = (MP4, WEBM)
+IMAGE_TYPES = (PNG, JPEG, WEBP)
+BY_EXTENSION = {kind.extension: kind for kind in (*VIDEO_TYPES, *IMAGE_TYPES)}
+MAX_POSTER_BYTES = 10 * 10**6
+
+MediaRole = Literal["video", "poster"]
+
+
 class MediaFileError(ValueError):
     """The one error for refused media; the message names the file."""
+
+
+def check_media(handle: BinaryIO, *, role: MediaRole, name: str, size: int) -> MediaType:
+    """The type of an incoming video or poster, from its content; MediaFileError if refused."""
+    if role == "video":
+        return check_video(handle, name=name, size=size, max_bytes=settings.MAX_VIDEO_UPLOAD_BYTES)
+    return check_image(handle, name=name, size=size, max_bytes=MAX_POSTER_BYTES)
+
+
+def store_media(field_file: FieldFile, handle: BinaryIO, *, role: MediaRole, name: str) -> str:
+    """Check `handle` and save it into `field_file` under a name of ours; the stored name.
+
+    The model is not saved (the caller saves it with its other fields).
+    """
+    handle.seek(0, 2)
+    size = handle.tell()
+    kind = check_media(handle, role=role, name=name, size=size)
+    field_file.save(kind.stored_name(), File(handle), save=False)
+    return field_file.name
+
+
+def served_type(field_file: FieldFile) -> MediaType | None:
+    """The type a stored file is served as, None for a file that is no media of ours.
+
+    Files stored by `store_media` carry their type in their extension. A file stored under
+    a name of its uploader's (before names were ours) is read again: its extension says
+    nothing, and the caller sends a file that is neither video nor image as a download.
+    """
+    name = field_file.name or ""
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    if suffix in BY_EXTENSION:
+        return BY_EXTENSION[suffix]
+    with field_file.storage.open(name, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    return sniff_video(head) or sniff_image(head)
 
 
 def format_size(size: int) -> str:
@@ -74,7 +132,10 @@ def check_image(handle: BinaryIO, *, name: str, size: int, max_bytes: int) -> Me
     _check_size(name=name, size=size, max_bytes=max_bytes)
     kind = sniff_image(_head(handle))
     if kind is None:
-        raise MediaFileError(f"{name} is not a PNG, JPEG or WebP image.")
+        raise MediaFileError(
+            f"{name} is not a PNG, JPEG or WebP image (its content was checked, not its name; "
+            "SVG and other formats are not accepted)."
+        )
     return kind
 
 
