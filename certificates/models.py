@@ -117,6 +117,13 @@ class Certificate(models.Model):
 
     class Meta:
         ordering = ["-completion_date", "-issued_at"]
+        # Checked by accounts.roles for every view of other learners' records.
+        permissions = [
+            (
+                "view_learner_records",
+                "Can see learners' records: attempts, certificates, reports, evaluations",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "module"],

@@ -3,7 +3,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_date
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.roles import require_learner_records, require_owner_or_learner_records
 from certificates.forms import ClaimForm
 from certificates.models import (
     Certificate,
@@ -20,22 +21,17 @@ from certificates.models import (
 )
 from certificates.pdf import certificate_pdf, html_to_pdf
 from certificates.services import CertificateError, issue_certificate
-from modules.models import Module
+from modules.access import get_visible_module
 from modules.ranged_files import protect_file_response
 from quizzes.models import Completion
 
 
 def _get_certificate_for_user(request, code: str) -> Certificate:
-    """A certificate for its owner and staff; 404 for everyone else."""
+    """A certificate for its owner and those who may read learners' records; else 404."""
     certificates = Certificate.objects.select_related("user")
-    if not request.user.is_staff:
-        certificates = certificates.filter(user=request.user)
-    return get_object_or_404(certificates, code=normalise_code(code))
-
-
-def _require_staff(request) -> None:
-    if not request.user.is_staff:
-        raise Http404("Only staff can see this report.")
+    certificate = get_object_or_404(certificates, code=normalise_code(code))
+    require_owner_or_learner_records(request.user, certificate.user_id)
+    return certificate
 
 
 def _date_range(request) -> tuple[date | None, date | None]:
@@ -52,7 +48,7 @@ def _date_range(request) -> tuple[date | None, date | None]:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def claim(request, slug):
-    module = get_object_or_404(Module.objects.visible_to(request.user), slug=slug)
+    module = get_visible_module(request.user, slug=slug)
     completion = Completion.objects.filter(user=request.user, module=module).first()
     if completion is None:
         messages.info(request, "Pass the module's quiz first; then you can claim the certificate.")
@@ -160,7 +156,7 @@ def transcript_pdf(request):
 @login_required
 @require_safe
 def report_csv(request):
-    _require_staff(request)
+    require_learner_records(request.user)
     start, end = _date_range(request)
     certificates = (
         Certificate.objects.issued_between(start, end)
@@ -192,7 +188,7 @@ def report_csv(request):
 @login_required
 @require_safe
 def evaluation_report(request):
-    _require_staff(request)
+    require_learner_records(request.user)
     summaries = []
     questions = EvaluationQuestion.objects.select_related("module").order_by(
         "module__activity_code", "position"

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import may_preview
 from modules.transcripts import format_timestamp
 
 ACTIVITY_CODE_PATTERN = r"^[A-Z]{2,5}-\d{4,6}$"
@@ -58,9 +59,7 @@ class ModuleQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Staff see every module (to preview); everyone else only published ones."""
-        if user.is_authenticated and user.is_staff:
-            return self.all()
-        return self.published()
+        return self.all() if may_preview(user) else self.published()
 
     def for_catalog(self):
         return (

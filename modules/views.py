@@ -2,12 +2,13 @@ from itertools import groupby
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from modules.access import get_visible_module
 from modules.extensions import catalog_notes, module_panels
 from modules.live import LiveCatalog, live_catalog, live_module
 from modules.media_files import served_type
@@ -31,9 +32,7 @@ def _get_module_for_user(request, slug: str) -> Module:
     module = live_module(_live(request), slug)
     if module is not None:
         return module
-    modules = Module.objects.visible_to(request.user).select_related("series")
-    # The search vector of a long transcript is large and never needed here.
-    return get_object_or_404(modules.defer("search_vector"), slug=slug)
+    return get_visible_module(request.user, slug=slug)
 
 
 def _start_seconds(value: str | None) -> float | None:

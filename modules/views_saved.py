@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.roles import may_preview
+from modules.access import get_visible_module
 from modules.models import Module, SavedCourse, SavedSearch, search_url
 from modules.saved import (
     MAX_SAVED_SEARCHES,
@@ -56,7 +58,7 @@ def _get_saved_search_for_user(request, pk: int) -> SavedSearch:
 
 def _get_module_to_save(request, slug: str) -> Module:
     """A module this learner may see (published; staff also unpublished), else 404."""
-    return get_object_or_404(Module.objects.visible_to(request.user), slug=slug)
+    return get_visible_module(request.user, slug=slug)
 
 
 def _saved_searches_url(request, *args, **kwargs) -> str:
@@ -156,7 +158,7 @@ def saved_courses(request):
         .defer("module__search_vector")
     )
     for course in courses:
-        course.is_available = course.module.is_live or request.user.is_staff
+        course.is_available = course.module.is_live or may_preview(request.user)
     return render(request, "modules/saved_courses.html", {"courses": courses})
 
 

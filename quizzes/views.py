@@ -7,6 +7,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.roles import require_owner_or_learner_records
+from modules.access import get_visible_module
 from modules.models import Module
 from quizzes.models import Attempt, Quiz
 from quizzes.services import (
@@ -22,7 +24,7 @@ from quizzes.services import (
 
 
 def _get_module_for_user(request, slug: str) -> Module:
-    return get_object_or_404(Module.objects.visible_to(request.user), slug=slug)
+    return get_visible_module(request.user, slug=slug)
 
 
 def _get_quiz(module: Module) -> Quiz:
@@ -33,11 +35,11 @@ def _get_quiz(module: Module) -> Quiz:
 
 
 def _get_attempt_for_user(request, slug: str, pk: int) -> Attempt:
-    """A submitted attempt, for its owner and staff only; 404 for everyone else."""
+    """A submitted attempt, for its owner and those who may read learners' records."""
     attempts = Attempt.objects.submitted().select_related("quiz__module", "user")
-    if not request.user.is_staff:
-        attempts = attempts.filter(user=request.user)
-    return get_object_or_404(attempts, pk=pk, quiz__module__slug=slug)
+    attempt = get_object_or_404(attempts, pk=pk, quiz__module__slug=slug)
+    require_owner_or_learner_records(request.user, attempt.user_id)
+    return attempt
 
 
 def _answers_from(post, shown) -> dict[int, set[int]]:

@@ -1,4 +1,5 @@
-"""The shared cast (learner, other learner, author, admin), small factories, a browser."""
+"""The shared cast (learner, other learner, author, programme staff, admin), small factories,
+a browser."""
 
 import itertools
 import os
@@ -56,6 +57,28 @@ def other_learner(db):
 @pytest.fixture
 def author(db):
     return _user("author@example.org", "Ari Author", is_staff=True)
+
+
+def migration_group(migration_name: str):
+    """The group a data migration of coachlearn makes; made again exactly as it does, since
+    transactional tests flush rows that migrations wrote."""
+    import importlib
+
+    from django.apps import apps as global_apps
+    from django.contrib.auth.models import Group
+
+    migration = importlib.import_module(f"coachlearn.migrations.{migration_name}")
+    if not Group.objects.filter(name=migration.GROUP).exists():
+        migration.create_group(global_apps, None)
+    return Group.objects.get(name=migration.GROUP)
+
+
+@pytest.fixture
+def programme_staff(db):
+    """Staff in the "Programme staff" group: learners' records, no authoring."""
+    user = _user("programme@example.org", "Pat Programme", is_staff=True)
+    user.groups.add(migration_group("0002_programme_staff_group"))
+    return user
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 The table is keyed by URL pattern name (or by route, for the one unnamed pattern). Each
 row gives the request and the status expected for each role, in the order of ROLES:
 
-    signed out, learner (owns the objects), another learner, module author, superuser
+    signed out, learner (owns the objects), another learner, module author, programme
+    staff, superuser
 
 "login" means a redirect to the sign-in page (LOGIN_URL), "admin-login" a redirect to
 the admin's login address (which itself sends to the sign-in page). Owners' objects are
@@ -18,13 +19,10 @@ views and the sign-in, sign-up, sign-out and password-reset pages are in.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 import pytest
-from django.apps import apps as global_apps
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -32,11 +30,24 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from certificates.models import Certificate, CertificateEvent
 from certificates.services import issue_certificate
 from quizzes.models import Attempt
-from tests.conftest import attach_demo_video, make_completion, make_module, make_quiz
+from tests.conftest import (
+    attach_demo_video,
+    make_completion,
+    make_module,
+    make_quiz,
+    migration_group,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("signed_out", "learner", "other_learner", "module_author", "superuser")
+ROLES = (
+    "signed_out",
+    "learner",
+    "other_learner",
+    "module_author",
+    "programme_staff",
+    "superuser",
+)
 LOGIN = "login"
 ADMIN_LOGIN = "admin-login"
 PNG = (
@@ -60,13 +71,15 @@ def every(status) -> tuple:
     return (status,) * len(ROLES)
 
 
-SIGNED_IN = (LOGIN, 200, 200, 200, 200)
-STAFF_ONLY = (LOGIN, 404, 404, 200, 200)  # staff reports: a learner learns nothing
-OWNER_AND_STAFF = (LOGIN, 200, 404, 200, 200)
-OWNER_ONLY = (LOGIN, 200, 404, 404, 404)  # personal lists: not even staff
+SIGNED_IN = (LOGIN, 200, 200, 200, 200, 200)
+# Learners' records need their own permission (programme staff, superusers); being staff
+# is not enough, and 404 tells a learner nothing.
+LEARNER_RECORDS = (LOGIN, 404, 404, 404, 200, 200)
+OWNER_AND_RECORDS = (LOGIN, 200, 404, 404, 200, 200)
+OWNER_ONLY = (LOGIN, 200, 404, 404, 404, 404)  # personal lists: not even staff
 PUBLISHED = every(200)
-DRAFT = (404, 404, 404, 200, 200)  # unpublished modules: staff preview only
-ADMIN = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)
+DRAFT = (404, 404, 404, 200, 200, 200)  # unpublished modules: staff preview only
+ADMIN = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200, 200)
 
 # Keyed by URL pattern name (route for unnamed ones); a list holds several cases.
 TABLE: dict[str, Case | list[Case]] = {
@@ -93,52 +106,52 @@ TABLE: dict[str, Case | list[Case]] = {
     "modules:search": Case("/search/?q=confidentiality", PUBLISHED),
     "modules:lookup": [
         Case("/lookup/?code={code}", every(302)),
-        Case("/lookup/?code={draft_code}", (404, 404, 404, 302, 302)),
+        Case("/lookup/?code={draft_code}", (404, 404, 404, 302, 302, 302)),
     ],
     "modules:saved_searches": Case("/me/searches/", SIGNED_IN),
     "modules:saved_search_create": Case(
         "/me/searches/new/",
-        (LOGIN, 302, 302, 302, 302),
+        (LOGIN, 302, 302, 302, 302, 302),
         method="post",
         data={"q": "feedback", "name": "Feedback"},
     ),
     "modules:saved_search_rename": Case(
         "/me/searches/{saved_search}/rename/",
-        (LOGIN, 302, 404, 404, 404),
+        (LOGIN, 302, 404, 404, 404, 404),
         method="post",
         data={"name": "Renamed"},
     ),
     "modules:saved_search_delete": Case(
         "/me/searches/{saved_search_to_delete}/delete/",
-        (LOGIN, 302, 404, 404, 404),
+        (LOGIN, 302, 404, 404, 404, 404),
         method="post",
     ),
     "modules:saved_courses": Case("/me/courses/", SIGNED_IN),
     "modules:course_save": [
-        Case("/me/courses/{slug}/save/", (LOGIN, 302, 302, 302, 302), method="post"),
-        Case("/me/courses/{draft}/save/", (LOGIN, 404, 404, 302, 302), method="post"),
+        Case("/me/courses/{slug}/save/", (LOGIN, 302, 302, 302, 302, 302), method="post"),
+        Case("/me/courses/{draft}/save/", (LOGIN, 404, 404, 302, 302, 302), method="post"),
     ],
     "modules:course_remove": Case(
-        "/me/courses/{slug}/remove/", (LOGIN, 302, 302, 302, 302), method="post"
+        "/me/courses/{slug}/remove/", (LOGIN, 302, 302, 302, 302, 302), method="post"
     ),
     "my_learning": Case("/me/", SIGNED_IN),
     # --- quizzes ----------------------------------------------------------------------
     "quizzes:take": [
         Case("/modules/{slug}/quiz/", SIGNED_IN),
-        Case("/modules/{draft}/quiz/", (LOGIN, 404, 404, 200, 200)),
+        Case("/modules/{draft}/quiz/", (LOGIN, 404, 404, 200, 200, 200)),
     ],
-    "quizzes:attempt": Case("/modules/{slug}/quiz/attempts/{attempt}/", OWNER_AND_STAFF),
+    "quizzes:attempt": Case("/modules/{slug}/quiz/attempts/{attempt}/", OWNER_AND_RECORDS),
     "quizzes:watch_progress": [
         Case("/modules/{slug}/progress", every(405)),
         Case(
             "/modules/{slug}/progress",
-            (403, 200, 200, 200, 200),
+            (403, 200, 200, 200, 200, 200),
             method="post",
             data={"intervals": [[0, 5]], "position": 5},
         ),
         Case(
             "/modules/{draft}/progress",
-            (403, 404, 404, 200, 200),
+            (403, 404, 404, 200, 200, 200),
             method="post",
             data={"intervals": [[0, 5]], "position": 5},
         ),
@@ -148,16 +161,16 @@ TABLE: dict[str, Case | list[Case]] = {
     # The owner already holds the certificate and the others have no completion: both
     # are sent on (to their certificates, or to the module's quiz).
     "certificates:claim": [
-        Case("/certificates/claim/{slug}/", (LOGIN, 302, 302, 302, 302)),
-        Case("/certificates/claim/{draft}/", (LOGIN, 404, 404, 302, 302)),
+        Case("/certificates/claim/{slug}/", (LOGIN, 302, 302, 302, 302, 302)),
+        Case("/certificates/claim/{draft}/", (LOGIN, 404, 404, 302, 302, 302)),
     ],
     "certificates:transcript_pdf": Case("/certificates/transcript.pdf", SIGNED_IN),
     "certificates:transcript_csv": Case("/certificates/transcript.csv", SIGNED_IN),
-    "certificates:report_csv": Case("/certificates/report.csv", STAFF_ONLY),
-    "certificates:evaluations": Case("/certificates/evaluations/", STAFF_ONLY),
+    "certificates:report_csv": Case("/certificates/report.csv", LEARNER_RECORDS),
+    "certificates:evaluations": Case("/certificates/evaluations/", LEARNER_RECORDS),
     "certificates:pdf": [
-        Case("/certificates/{certificate}.pdf", OWNER_AND_STAFF),
-        Case("/certificates/{certificate_lower}.pdf", OWNER_AND_STAFF),
+        Case("/certificates/{certificate}.pdf", OWNER_AND_RECORDS),
+        Case("/certificates/{certificate_lower}.pdf", OWNER_AND_RECORDS),
     ],
     "certificates:verify_form": Case("/verify/", PUBLISHED),
     "certificates:verify": [
@@ -166,9 +179,9 @@ TABLE: dict[str, Case | list[Case]] = {
     ],
     # --- accounts ---------------------------------------------------------------------
     "accounts:profile": Case("/accounts/profile/", SIGNED_IN),
-    "account_login": Case("/accounts/login/", (200, 302, 302, 302, 302)),
-    "account_signup": Case("/accounts/signup/", (200, 302, 302, 302, 302)),
-    "account_logout": Case("/accounts/logout/", (302, 200, 200, 200, 200)),
+    "account_login": Case("/accounts/login/", (200, 302, 302, 302, 302, 302)),
+    "account_signup": Case("/accounts/signup/", (200, 302, 302, 302, 302, 302)),
+    "account_logout": Case("/accounts/logout/", (302, 200, 200, 200, 200, 200)),
     "account_reset_password": Case("/accounts/password/reset/", PUBLISHED),
     "account_reset_password_done": Case("/accounts/password/reset/done/", PUBLISHED),
     # A made-up key: the page says the link is bad, to everyone alike.
@@ -180,11 +193,11 @@ TABLE: dict[str, Case | list[Case]] = {
     # Only those allowed to change certificates (superusers here) reissue or revoke.
     "admin:certificates_certificate_reissue": Case(
         "/admin/certificates/certificate/{certificate_pk}/reissue/",
-        (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, 200),
+        (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, 200, 200),
     ),
     "admin:certificates_certificate_revoke": Case(
         "/admin/certificates/certificate/{certificate_pk}/revoke/",
-        (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, 200),
+        (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, 200, 200),
     ),
     # --- operations ---------------------------------------------------------------------
     "health": Case("/healthz", PUBLISHED),
@@ -238,22 +251,18 @@ def table_cases() -> list[tuple[str, Case]]:
 
 @pytest.fixture
 def authors_group(db):
-    # Transactional tests elsewhere flush rows made by data migrations: make the group
-    # again exactly as the migration does.
-    migration = importlib.import_module("coachlearn.migrations.0001_module_authors_group")
-    if not Group.objects.filter(name=migration.GROUP).exists():
-        migration.create_group(global_apps, None)
-    return Group.objects.get(name=migration.GROUP)
+    return migration_group("0001_module_authors_group")
 
 
 @pytest.fixture
-def users(learner, other_learner, author, admin_user, authors_group):
+def users(learner, other_learner, author, programme_staff, admin_user, authors_group):
     author.groups.add(authors_group)
     return {
         "signed_out": None,
         "learner": learner,
         "other_learner": other_learner,
         "module_author": author,
+        "programme_staff": programme_staff,
         "superuser": admin_user,
     }
 
@@ -353,7 +362,7 @@ def test_each_role_gets_exactly_the_expected_status_from_every_url(role, users, 
 def test_the_table_covers_every_role_for_every_case():
     assert all(len(case.expect) == len(ROLES) for _, case in table_cases())
     size = len(table_cases()) * len(ROLES)
-    assert size >= 250, size  # at least 50 requests for each of the five roles
+    assert size >= 300, size  # at least 50 requests for each of the six roles
 
 
 def test_another_learners_404_says_nothing_about_the_owner(users, world):

@@ -248,8 +248,8 @@ def test_another_learner_gets_404_for_the_pdf(client, other_learner, certificate
     assert client.get(certificate.get_absolute_url()).status_code == 404
 
 
-def test_staff_may_download_any_pdf(client, author, certificate):
-    client.force_login(author)
+def test_programme_staff_may_download_any_pdf(client, programme_staff, certificate):
+    client.force_login(programme_staff)
     assert client.get(certificate.get_absolute_url()).status_code == 200
 
 

@@ -87,9 +87,11 @@ def test_transcripts_need_sign_in(client):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_staff_credit_report_has_the_fields_for_credit_reporting(client, learner, author):
+def test_programme_staff_credit_report_has_the_fields_for_credit_reporting(
+    client, learner, programme_staff
+):
     certificate = _certificate(learner, "Coaching Basics")
-    client.force_login(author)
+    client.force_login(programme_staff)
     rows = _csv(client.get(reverse("certificates:report_csv")))
     assert rows[0] == [
         "Learner",
@@ -112,7 +114,9 @@ def test_credit_report_is_404_for_learners_and_needs_sign_in(client, learner):
     assert client.get(reverse("certificates:evaluations")).status_code == 404
 
 
-def test_staff_see_evaluation_answers_in_aggregate(client, learner, other_learner, author):
+def test_programme_staff_see_evaluation_answers_in_aggregate(
+    client, learner, other_learner, programme_staff
+):
     from certificates.models import EvaluationQuestion
 
     module = make_module(title="Coaching Basics")
@@ -126,7 +130,7 @@ def test_staff_see_evaluation_answers_in_aggregate(client, learner, other_learne
             printed_name="X",
             evaluation={bias.pk: yes_no, scale.pk: score},
         )
-    client.force_login(author)
+    client.force_login(programme_staff)
     html = client.get(reverse("certificates:evaluations")).content.decode()
     assert "Yes: 1 · No: 1" in html
     assert "Average 4.50 of 5" in html

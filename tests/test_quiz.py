@@ -180,11 +180,13 @@ def test_attempt_result_is_404_for_another_learner(client, learner, other_learne
     assert client.get(url).status_code == 404
 
 
-def test_staff_can_read_a_learners_attempt(client, learner, author, quiz, module):
+def test_programme_staff_can_read_a_learners_attempt(
+    client, learner, programme_staff, quiz, module
+):
     client.force_login(learner)
     _open_quiz(client, module)
     url = _submit(client, module, right_answers(quiz))["Location"]
-    client.force_login(author)
+    client.force_login(programme_staff)
     response = client.get(url)
     assert response.status_code == 200
     assert "learner@example.org" in response.content.decode()

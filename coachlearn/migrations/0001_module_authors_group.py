@@ -4,13 +4,11 @@ They add and change series, competencies, modules, objectives, transcript lines,
 questions and choices. They may delete only the rows edited inside a module or a question
 (objectives, questions, choices), since removing one from a form is a delete. No users,
 attempts, completions or certificates. Superusers keep every permission.
-
-Permissions are normally made after `migrate` (post_migrate); they are made here first so
-the group is complete on a new, empty database too.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from coachlearn.migrations import _groups
 
 GROUP = "Module authors"
 MODELS = {
@@ -25,26 +23,12 @@ def codenames(model: str) -> list[str]:
     return [f"{action}_{model}" for action in actions]
 
 
-def _make_permissions(apps) -> None:
-    for label in MODELS:
-        app_config = apps.get_app_config(label)
-        app_config.models_module = True  # historical app configs have none; permissions need it
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
-
-
 def create_group(apps, schema_editor) -> None:
-    _make_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    wanted = [
-        Permission.objects.get(content_type__app_label=label, codename=codename)
-        for label, models in MODELS.items()
-        for model in models
-        for codename in codenames(model)
-    ]
-    group.permissions.set(wanted)
+    _groups.make_group(
+        apps,
+        GROUP,
+        {label: [c for m in models for c in codenames(m)] for label, models in MODELS.items()},
+    )
 
 
 def delete_group(apps, schema_editor) -> None:
