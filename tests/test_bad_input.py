@@ -282,8 +282,8 @@ def test_the_certificate_name_is_escaped_on_the_public_verify_page(client, hosti
     assert f"Lee {ESCAPED}" in html
 
 
-def test_evaluation_answers_are_escaped_in_the_staff_report(client, author, hostile):
-    client.force_login(author)
+def test_evaluation_answers_are_escaped_in_the_staff_report(client, programme_staff, hostile):
+    client.force_login(programme_staff)
     html = _assert_escaped(client.get("/certificates/evaluations/"))
     assert f"Answer {ESCAPED}" in html
 
