@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
-.PHONY: help install pdf-libraries system-packages axe run serve test lint format bench reset backup restore fuzz
+.PHONY: help install pdf-libraries system-packages axe browser-libraries media-tools run serve worker test lint format bench reset backup restore fuzz
 
 help:
 	@echo "make run     set up, load the demo and serve on http://$(HOST):$(PORT)"
@@ -50,28 +50,46 @@ system-packages: pdf-libraries
 		case "$$missing" in *nginx*) service nginx stop >/dev/null 2>&1 || true;; esac; \
 	fi
 
-# axe-core (the accessibility checker tests/test_accessibility.py runs inside Chromium) comes
-# from the npm registry, pinned, into var/node (git-ignored); Debian's npm when npm is missing.
+# Browser libraries come from the npm registry, pinned, into var/node (git-ignored), with
+# Debian's npm when npm is missing: hls.js (streaming in browsers without native HLS, served
+# as a static file) for every target, and axe-core (the accessibility checker that
+# tests/test_accessibility.py runs inside Chromium) with it. npm prunes what a command does
+# not name, so both are always installed together.
 AXE_VERSION := 4.10.3
+HLS_VERSION := 1.7.4
 AXE_JS := var/node/node_modules/axe-core/axe.min.js
-axe: $(AXE_JS)
-$(AXE_JS):
-	@command -v npm >/dev/null || { echo "Installing Debian's npm for axe-core"; \
+HLS_JS := var/node/node_modules/hls.js/dist/hls.min.js
+BROWSER_LIBRARIES := var/node/.installed-axe-$(AXE_VERSION)-hls-$(HLS_VERSION)
+axe browser-libraries: $(BROWSER_LIBRARIES)
+$(BROWSER_LIBRARIES):
+	@command -v npm >/dev/null || { echo "Installing Debian's npm for the browser libraries"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
 	@mkdir -p var/node
-	npm install --no-save --no-audit --no-fund --loglevel=error --prefix var/node axe-core@$(AXE_VERSION)
-	@test -f $(AXE_JS)
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix var/node \
+		axe-core@$(AXE_VERSION) hls.js@$(HLS_VERSION)
+	@test -f $(AXE_JS) && test -f $(HLS_JS)
+	@rm -f var/node/.installed-* && touch $@
 
-run: install pdf-libraries
+# ffmpeg and ffprobe process uploaded videos (modules/video_pipeline.py); installed once
+# with apt-get when missing, like the PDF libraries.
+media-tools:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
+		echo "Installing Debian's ffmpeg for video processing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; }
+
+# A job worker runs beside the development server and stops with it.
+run: install pdf-libraries media-tools browser-libraries
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py createcachetable
 	DEBUG=1 $(BIN)/python manage.py load_demo
-	@echo "Serving CoachLearn on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving CoachLearn on http://$(HOST):$(PORT)/ with a job worker  (Ctrl-C stops both)"
+	@DEBUG=1 $(BIN)/python manage.py procrastinate worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+		DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production settings (DEBUG off) under gunicorn. Behind a TLS proxy set HTTPS=1 (the
 # default when DEBUG is off); for a local try-out over plain HTTP it is off here.
-serve: install pdf-libraries
+serve: install pdf-libraries media-tools browser-libraries
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput -v0
@@ -79,8 +97,13 @@ serve: install pdf-libraries
 	DEBUG=0 HTTPS=$${HTTPS:-0} WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(BIN)/gunicorn coachlearn.wsgi \
 		--bind $(HOST):$(PORT) --access-logfile - --graceful-timeout 20
 
-test: install system-packages axe
+test: install system-packages media-tools browser-libraries
 	$(BIN)/python -m pytest
+
+# Background jobs under production settings (run as many as needed, on any machine that
+# reaches the database; `make serve` does not start them).
+worker: install pdf-libraries media-tools
+	DEBUG=0 $(BIN)/python manage.py procrastinate worker
 
 lint: install
 	$(BIN)/ruff check .

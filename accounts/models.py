@@ -52,3 +52,20 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.certificate_name or self.get_full_name() or self.email
+
+
+class OutgoingMail(models.Model):
+    """A message waiting for the mail job (accounts.tasks.send_mail).
+
+    The message itself stays out of the job's arguments, which staff can read in the admin:
+    a password-reset link is a key to an account. The row is deleted once the mail is sent.
+    """
+
+    message = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "outgoing mail"
+
+    def __str__(self) -> str:
+        return f"mail {self.pk}: {self.message.get('subject', '')}"

@@ -84,7 +84,12 @@ def certificate_pdf(certificate: Certificate) -> bytes:
                 data = handle.read()
         else:
             data = render_certificate_pdf(locked)
-            locked.pdf.save(f"{locked.code}.pdf", ContentFile(data), save=False)
+            name = f"{locked.code}.pdf"
+            # A file of this name that no row names is what a killed render left: replace it.
+            orphan = locked.pdf.field.generate_filename(locked, name)
+            if locked.pdf.storage.exists(orphan):
+                locked.pdf.storage.delete(orphan)
+            locked.pdf.save(name, ContentFile(data), save=False)
             locked.pdf_sha256 = hashlib.sha256(data).hexdigest()
             locked.save(update_fields=["pdf", "pdf_sha256"])
     certificate.refresh_from_db(fields=["pdf", "pdf_sha256"])

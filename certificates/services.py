@@ -14,6 +14,7 @@ from certificates.models import (
     EvaluationQuestion,
     EvaluationResponse,
 )
+from certificates.tasks import render_certificate
 from quizzes.models import Completion
 
 
@@ -54,6 +55,11 @@ def _snapshot(completion: Completion, learner_name: str) -> dict:
         "credit": module.credit,
         "completion_date": timezone.localdate(completion.completed_at),
     }
+
+
+def _render_pdf_later(certificate: Certificate) -> None:
+    """Queue the PDF: deferred in this transaction, the job exists only if the row does."""
+    render_certificate.defer(certificate_id=certificate.pk)
 
 
 def issue_certificate(
@@ -97,6 +103,7 @@ def issue_certificate(
                     )
                     for question in questions
                 )
+            _render_pdf_later(certificate)
     except IntegrityError:
         # A simultaneous claim issued it first; that one is the learner's certificate.
         return existing.get()
@@ -129,6 +136,7 @@ def reissue_certificate(*, certificate: Certificate, actor, reason: str) -> Cert
     CertificateEvent.objects.create(
         certificate=new, action=CertificateEvent.Action.ISSUED, actor=actor, reason=reason
     )
+    _render_pdf_later(new)
     return new
 
 

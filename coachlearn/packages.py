@@ -48,7 +48,7 @@ from modules.media_files import (
 )
 from modules.models import Competency, LearningObjective, Module, Series
 from modules.publishing import publish_problems
-from modules.services import replace_cues
+from modules.services import replace_cues, video_changed
 from modules.transcripts import (
     ParsedCue,
     TranscriptError,
@@ -657,6 +657,7 @@ def _save(spec: ModuleSpec, written: list) -> ImportResult:
     created = module is None
     module = module or Module()
     replaced = [f.name for f in (module.video, module.poster) if f] if not created else []
+    old_video = module.video.name
     for name, value in spec.fields.items():
         setattr(module, name, value)
     module.series = _series(spec.series)  # _validate's full_clean dates a published module
@@ -669,6 +670,8 @@ def _save(spec: ModuleSpec, written: list) -> ImportResult:
     objectives, stale = _sync_objectives(module, spec.objectives)
     _sync_quiz(module, spec.quiz, objectives)
     LearningObjective.objects.filter(pk__in=[o.pk for o in stale]).delete()
+    if module.video.name != old_video:
+        video_changed(module=module)
     replace_cues(module=module, cues=spec.cues)  # last: it refreshes the search vector too
     _check_publishable(module)
     return ImportResult(module=module, created=created)

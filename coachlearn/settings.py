@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Background jobs, queued in PostgreSQL (coachlearn/jobs.py).
+    "procrastinate.contrib.django",
     "coachlearn",
     "accounts",
     "modules",
@@ -238,17 +240,19 @@ MFA_TOTP_ISSUER = env_str("SITE_NAME", "CoachLearn")
 # Staff must set up two-factor sign-in before using the admin (production default).
 MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", not DEBUG and not TESTING)
 
-# Mail: SMTP when EMAIL_HOST is set; otherwise printed and kept under var/mail/.
+# Mail is queued and sent by a background job (accounts/mail.py), through SMTP when
+# EMAIL_HOST is set, otherwise printed by the worker and kept under var/mail/.
+EMAIL_BACKEND = "accounts.mail.QueuedEmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    MAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
-    EMAIL_BACKEND = "accounts.mail.ConsoleAndFileBackend"
-    EMAIL_FILE_PATH = VAR_DIR / "mail"
+    MAIL_DELIVERY_BACKEND = "accounts.mail.ConsoleAndFileBackend"
+    EMAIL_FILE_PATH = Path(env_str("MAIL_FILE_DIR") or VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CoachLearn <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -265,7 +269,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser libraries the Makefile installs, pinned, from the npm registry (hls.js).
+NODE_MODULES = BASE_DIR / "var" / "node" / "node_modules"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/hls.js", NODE_MODULES / "hls.js" / "dist")]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
@@ -318,7 +324,12 @@ LOGGING = {
 # Authoring
 # Largest video the admin form and `import_module` accept (bytes). A proxy in front of the app
 # must allow request bodies this large too (nginx: client_max_body_size).
-MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 500 * 10**6)
+MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 2 * 10**9)
+# Uploads larger than Django's 2.5 MB in-memory limit are streamed to temporary files here.
+FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
+# Where video processing works on local copies (modules/video_pipeline.py): room for a few
+# times the largest upload. Each module's folder is emptied when its next run starts.
+VIDEO_WORK_DIR = Path(env_str("VIDEO_WORK_DIR") or VAR_DIR / "work")
 
 # Security headers and CSP
 # A strict Content-Security-Policy (django-csp 4): only our own scripts, styles, images,
@@ -375,3 +386,18 @@ MIDDLEWARE[_after_security:_after_security] = [
 MAX_URL_LENGTH = 64 * 1024
 # How long a browser should wait before retrying while the database is unreachable.
 DATABASE_UNAVAILABLE_RETRY_AFTER = 30
+
+# Background jobs (coachlearn/jobs.py). Workers send a heartbeat every few seconds; jobs of
+# a worker silent for JOBS_STALLED_AFTER_SECONDS are put back in the queue, checked every
+# JOBS_STALLED_CHECK_SECONDS (a divisor of 60).
+JOBS_HEARTBEAT_SECONDS = env_int("JOBS_HEARTBEAT_SECONDS", 5)
+JOBS_STALLED_AFTER_SECONDS = env_int("JOBS_STALLED_AFTER_SECONDS", 60)
+JOBS_STALLED_CHECK_SECONDS = env_int("JOBS_STALLED_CHECK_SECONDS", 30)
+if 60 % JOBS_STALLED_CHECK_SECONDS:
+    raise ImproperlyConfigured("JOBS_STALLED_CHECK_SECONDS must divide 60")
+# Finished jobs are removed from the queue's table after this many hours.
+JOBS_KEEP_HOURS = env_int("JOBS_KEEP_HOURS", 72)
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
+    "stalled_worker_timeout": JOBS_STALLED_AFTER_SECONDS,
+}

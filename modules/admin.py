@@ -10,21 +10,37 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Max, Min
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from modules.extensions import admin_panels
 from modules.forms import ModuleAdminForm
-from modules.models import Competency, Cue, LearningObjective, Module, Series
+from modules.models import (
+    Competency,
+    Cue,
+    LearningObjective,
+    Module,
+    Series,
+    TranscriptTiming,
+    VideoProcessing,
+)
 from modules.publishing import PublishError, publish_module, publish_problems, unpublish_module
 from modules.search import refresh_search_vector
-from modules.services import replace_cues
+from modules.services import (
+    ModuleError,
+    accept_timing,
+    replace_cues,
+    time_transcript_later,
+    video_changed,
+)
 from modules.transcripts import format_timestamp
 
 UNTIMED_SHOWN = 20
@@ -132,7 +148,7 @@ class ModuleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["competencies"]
     inlines = [LearningObjectiveInline]
-    readonly_fields = ["transcript_summary"]
+    readonly_fields = ["transcript_summary", "video_processing"]
     actions = ["publish_selected", "unpublish_selected"]
     view_on_site = True
     fieldsets = [
@@ -144,6 +160,7 @@ class ModuleAdmin(admin.ModelAdmin):
                     "video",
                     "poster",
                     "duration_seconds",
+                    "video_processing",
                     "transcript_file",
                     "transcript_summary",
                 ]
@@ -174,6 +191,77 @@ class ModuleAdmin(admin.ModelAdmin):
 
     # --- the change page ----------------------------------------------------------------
 
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/processing.json",
+                self.admin_site.admin_view(self.processing_json),
+                name="modules_module_processing",
+            ),
+            path(
+                "<int:pk>/timing/",
+                self.admin_site.admin_view(self.timing_view),
+                name="modules_module_timing",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def timing_view(self, request, pk: int):
+        """Time the transcript to the video: start it, watch it, review and accept it."""
+        module = get_object_or_404(Module, pk=pk)
+        if not self.has_change_permission(request, module):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                if "accept" in request.POST:
+                    changed = accept_timing(module=module)
+                    messages.success(request, f"The proposed times were accepted: {changed} lines.")
+                    return redirect("admin:modules_module_change", module.pk)
+                time_transcript_later(module=module)
+                messages.info(request, "Timing started; this page shows the result when ready.")
+            except ModuleError as error:
+                messages.error(request, str(error))
+            return redirect("admin:modules_module_timing", module.pk)
+        timing = TranscriptTiming.objects.filter(module=module).first()
+        starts = timing.proposed_starts() if timing else {}
+        rows = [
+            (cue, format_timestamp(cue.start_seconds), format_timestamp(starts.get(cue.position)))
+            for cue in module.cues.order_by("position")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Time the transcript of {module.title}",
+            "module": module,
+            "opts": self.model._meta,
+            "timing": timing,
+            "rows": rows,
+            "untimed": sum(1 for cue, _, _ in rows if cue.start_seconds is None),
+        }
+        return render(request, "admin/modules/module/timing.html", context)
+
+    def processing_json(self, request, pk: int):
+        """The video processing's state, polled by static/js/processing_progress.js."""
+        module = get_object_or_404(Module, pk=pk)
+        if not self.has_view_or_change_permission(request, module):
+            raise PermissionDenied
+        return JsonResponse(processing_state(module))
+
+    @admin.display(description="Processing")
+    def video_processing(self, module: Module) -> str:
+        if module.pk is None or not module.video:
+            return "Upload a video: the server then reads it and makes its streaming versions."
+        state = processing_state(module)
+        return format_html(
+            '<div class="video-processing" data-processing data-status="{status}" '
+            'data-url="{url}"><p data-processing-words aria-live="polite">{words}</p>'
+            '<progress max="100" value="{percent}" aria-label="Video processing">{percent}%'
+            "</progress></div>",
+            status=state["status"],
+            url=reverse("admin:modules_module_processing", args=[module.pk]),
+            words=state["words"],
+            percent=state["percent"],
+        )
+
     @admin.display(description="Transcript summary")
     def transcript_summary(self, module: Module) -> str:
         if module.pk is None:
@@ -187,11 +275,13 @@ class ModuleAdmin(admin.ModelAdmin):
         return format_html(
             '<div class="transcript-summary" data-transcript-summary>'
             "<p><strong>{count} lines</strong>, timed from {first} to {last}. "
-            '<a href="{url}">Correct lines</a></p>{untimed}</div>',
+            '<a href="{url}">Correct lines</a> · <a href="{timing_url}">Time this transcript '
+            "to the video</a></p>{untimed}</div>",
             count=stats["count"],
             first=format_timestamp(stats["first"]) or "—",
             last=format_timestamp(stats["last"]) or "—",
             url=_cue_list_url(module),
+            timing_url=reverse("admin:modules_module_timing", args=[module.pk]),
             untimed=_untimed_lines(untimed),
         )
 
@@ -221,6 +311,8 @@ class ModuleAdmin(admin.ModelAdmin):
         # all of its text in the database for the search vector.
         super().save_related(request, form, formsets, change)
         module = form.instance
+        if "video" in form.changed_data:
+            video_changed(module=module)
         if form.new_cues is not None:
             count = replace_cues(module=module, cues=form.new_cues)  # refreshes the vector
             messages.info(request, f"The transcript was read: {count} lines.")
@@ -327,3 +419,25 @@ class CueAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         obj.module.touch()  # new cache keys for the page and captions
         refresh_search_vector(obj.module)
+
+
+def processing_state(module: Module) -> dict:
+    """The video processing's state in words, for the authoring page."""
+    processing = VideoProcessing.objects.filter(module=module).first()
+    if processing is None or not processing.is_current:
+        return {"status": "none", "percent": 0, "words": "Not processed: save the module again."}
+    if processing.status == VideoProcessing.Status.READY:
+        found = processing.probe
+        words = (
+            f"Ready: {found.get('width')}×{found.get('height')}, "
+            f"{format_timestamp(found.get('duration'))} long, {found.get('video_codec')} video"
+            + ("; a web-safe copy was made" if processing.has_web_video else "")
+            + "; streaming versions made."
+        )
+    elif processing.status == VideoProcessing.Status.FAILED:
+        words = f"Processing failed: {processing.error} Learners get the video as uploaded."
+    elif processing.status == VideoProcessing.Status.QUEUED:
+        words = "Waiting for a worker. Learners get the video as uploaded until it is done."
+    else:
+        words = f"{processing.step}: {processing.percent}%. Learners get the video as uploaded."
+    return {"status": processing.status, "percent": processing.percent, "words": words}

@@ -156,6 +156,19 @@ class Module(models.Model):
         self.updated_at = timezone.now()
         Module.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
 
+    def ready_processing(self) -> "VideoProcessing | None":
+        """The server's versions of the current video, once all are made; kept on this
+        instance (a finished run touches the module, so a cached instance is never stale)."""
+        if not hasattr(self, "_ready_processing"):
+            self._ready_processing = (
+                VideoProcessing.objects.filter(
+                    module=self, source=self.video.name, status=VideoProcessing.Status.READY
+                ).first()
+                if self.video
+                else None
+            )
+        return self._ready_processing
+
     def series_position(self):
         """(number, total, previous, next) among the series' published modules, or None."""
         if self.series_id is None:
@@ -314,3 +327,68 @@ class SavedCourse(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.module.get_absolute_url()
+
+
+class VideoProcessing(models.Model):
+    """What the server made of a module's uploaded video (modules/video_pipeline.py).
+
+    `source` is the stored name of the upload it was made from: when the module's video is
+    replaced, the outputs of the old one no longer apply. The outputs live under `prefix`
+    in storage: `web.mp4` when the upload was not web-safe, and HLS renditions under
+    `hls/` (master.m3u8).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "waiting for a worker"
+        RUNNING = "running", "processing"
+        READY = "ready", "ready"
+        FAILED = "failed", "failed"
+
+    module = models.OneToOneField(Module, on_delete=models.CASCADE, related_name="processing")
+    source = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=200, blank=True)  # what it is doing, in words
+    percent = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    probe = models.JSONField(default=dict, blank=True)
+    prefix = models.CharField(max_length=255, blank=True)
+    has_web_video = models.BooleanField(default=False)
+    has_hls = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "video processing"
+
+    def __str__(self) -> str:
+        return f"{self.module}: {self.get_status_display()}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.source == self.module.video.name
+
+    def output_name(self, relative: str) -> str:
+        return f"{self.prefix}/{relative}"
+
+
+class TranscriptTiming(models.Model):
+    """Start times proposed for a module's transcript lines by aligning the text to the
+    video's speech (modules/alignment.py), for staff to review and accept."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "waiting for a worker"
+        RUNNING = "running", "listening to the video"
+        READY = "ready", "ready for review"
+        FAILED = "failed", "failed"
+
+    module = models.OneToOneField(Module, on_delete=models.CASCADE, related_name="timing")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    # [{"position": cue position, "start": seconds or null}], in transcript order
+    proposals = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.module}: {self.get_status_display()}"
+
+    def proposed_starts(self) -> dict[int, float | None]:
+        return {item["position"]: item["start"] for item in self.proposals}

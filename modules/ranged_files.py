@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -22,6 +24,14 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 # script, no plugin, no form and an opaque origin (deploy/nginx.conf adds the same three
 # headers to the files it sends after X-Accel-Redirect).
 FILE_POLICY = "default-src 'none'; sandbox"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file in storage that no model field names (the outputs of video processing)."""
+
+    name: str
+    storage: Storage
 
 
 def protect_file_response(response: HttpResponseBase) -> HttpResponseBase:
@@ -96,7 +106,7 @@ def _if_range_matches(request, etag: str, last_modified: str | None) -> bool:
 
 def ranged_file_response(
     request,
-    field_file: FieldFile,
+    field_file: FieldFile | StoredFile,
     *,
     content_type: str,
     download_name: str | None = None,

@@ -6,9 +6,13 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from modules.models import Cue, Module
+from modules.models import Cue, Module, TranscriptTiming, VideoProcessing
 from modules.search import refresh_search_vector
 from modules.transcripts import ParsedCue, parse_transcript
+
+
+class ModuleError(Exception):
+    """A change to a module that cannot go ahead; the message is for the author."""
 
 
 @transaction.atomic
@@ -34,3 +38,69 @@ def replace_cues(*, module: Module, cues: Sequence[ParsedCue]) -> int:
 def import_transcript(*, module: Module, data: str | bytes, filename: str = "") -> int:
     """Parse a transcript file and replace the module's cues; raises TranscriptError."""
     return replace_cues(module=module, cues=parse_transcript(data, filename=filename))
+
+
+def video_changed(*, module: Module) -> None:
+    """The module's video was uploaded or replaced: queue what the server makes of it.
+
+    Called by every writer of `Module.video` (the admin, the package import, the demo
+    loader) after saving. Learners keep the uploaded file until processing is done.
+    """
+    from modules.tasks import process_video
+
+    if not module.video:
+        VideoProcessing.objects.filter(module=module).delete()
+        return
+    VideoProcessing.objects.update_or_create(
+        module=module,
+        defaults={
+            "source": module.video.name,
+            "status": VideoProcessing.Status.QUEUED,
+            "step": "Waiting for a worker",
+            "percent": 0,
+            "error": "",
+        },
+    )
+    # One run per module at a time; deferred in the caller's transaction, so a job exists
+    # only if the new video was saved.
+    process_video.configure(lock=f"video:{module.pk}").defer(
+        module_id=module.pk, source=module.video.name
+    )
+
+
+def time_transcript_later(*, module: Module) -> TranscriptTiming:
+    """Queue the alignment of the module's transcript to its video's speech."""
+    from modules.tasks import align_transcript
+
+    if not module.video:
+        raise ModuleError("Upload the video first: the times come from its speech.")
+    if not module.cues.exists():
+        raise ModuleError("Upload the transcript first: its words are looked for in the video.")
+    timing, _ = TranscriptTiming.objects.update_or_create(
+        module=module,
+        defaults={"status": TranscriptTiming.Status.QUEUED, "error": "", "proposals": []},
+    )
+    align_transcript.configure(lock=f"timing:{module.pk}").defer(module_id=module.pk)
+    return timing
+
+
+@transaction.atomic
+def accept_timing(*, module: Module) -> int:
+    """The proposed start of every line becomes its time; the number of lines changed.
+
+    Ends are left to be computed from the next line's start, as for any untimed file.
+    """
+    timing = TranscriptTiming.objects.select_for_update().get(module=module)
+    if timing.status != TranscriptTiming.Status.READY:
+        raise ModuleError("There are no proposed times to accept yet.")
+    starts = timing.proposed_starts()
+    changed = []
+    for cue in Cue.objects.select_for_update().filter(module=module).order_by("position"):
+        start = starts.get(cue.position)
+        if start is not None and start != cue.start_seconds:
+            cue.start_seconds, cue.end_seconds = start, None
+            changed.append(cue)
+    Cue.objects.bulk_update(changed, ["start_seconds", "end_seconds"])
+    timing.delete()
+    module.touch()
+    return len(changed)

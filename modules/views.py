@@ -11,11 +11,12 @@ from django.views.decorators.http import require_safe
 from modules.access import get_visible_module
 from modules.extensions import catalog_notes, module_panels
 from modules.live import LiveCatalog, live_catalog, live_module
-from modules.media_files import served_type
+from modules.media_files import MP4, served_type
 from modules.models import Module
 from modules.page_cache import fragment
-from modules.ranged_files import ranged_file_response
+from modules.ranged_files import StoredFile, ranged_file_response
 from modules.transcripts import cues_to_text, cues_to_vtt
+from modules.video_pipeline import HLS_NAME
 
 MAX_START_SECONDS = 24 * 60 * 60
 
@@ -234,10 +235,36 @@ def _media_response(request, module: Module, field_file):
 
 @require_safe
 def video(request, slug):
+    """The server's web-safe copy once it is made, the upload as it came until then."""
     module = _get_module_for_user(request, slug)
     if not module.video:
         raise Http404("This module has no video yet.")
+    processing = module.ready_processing()
+    if processing is not None and processing.has_web_video:
+        web = StoredFile(processing.output_name("web.mp4"), module.video.storage)
+        return ranged_file_response(
+            request, web, content_type=MP4.content_type, cache_control=_public_or_private(module)
+        )
     return _media_response(request, module, module.video)
+
+
+HLS_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
+
+
+@require_safe
+def hls(request, slug, name):
+    """The streaming versions (playlists and segments), under the module's access rules."""
+    module = _get_module_for_user(request, slug)
+    processing = module.ready_processing()
+    if processing is None or not processing.has_hls or not HLS_NAME.match(name):
+        raise Http404("No streaming version of this video.")
+    stored = StoredFile(processing.output_name(f"hls/{name}"), module.video.storage)
+    return ranged_file_response(
+        request,
+        stored,
+        content_type=HLS_TYPES[name[name.rfind(".") :]],
+        cache_control=_public_or_private(module),
+    )
 
 
 @require_safe

@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from certificates.models import Certificate, CertificateEvent
 from certificates.services import issue_certificate
+from modules.models import VideoProcessing
 from quizzes.models import Attempt
 from tests.conftest import (
     attach_demo_video,
@@ -101,6 +102,10 @@ TABLE: dict[str, Case | list[Case]] = {
     "modules:poster": [
         Case("/modules/{slug}/poster", PUBLISHED),
         Case("/modules/{draft}/poster", DRAFT),
+    ],
+    "modules:hls": [
+        Case("/modules/{slug}/hls/master.m3u8", PUBLISHED),
+        Case("/modules/{draft}/hls/master.m3u8", DRAFT),
     ],
     # --- search, lookup, saved searches and courses ---------------------------------
     "modules:search": Case("/search/?q=confidentiality", PUBLISHED),
@@ -190,6 +195,11 @@ TABLE: dict[str, Case | list[Case]] = {
     # --- the admin ----------------------------------------------------------------------
     "admin/login/": Case("/admin/login/", every(LOGIN)),
     "admin:index": Case("/admin/", ADMIN),
+    # Needs the module's view permission: programme staff hold none of the modules app.
+    "admin:modules_module_processing": Case(
+        "/admin/modules/module/{module_pk}/processing.json",
+        (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 403, 200),
+    ),
     # Only those allowed to change certificates (superusers here) reissue or revoke.
     "admin:certificates_certificate_reissue": Case(
         "/admin/certificates/certificate/{certificate_pk}/reissue/",
@@ -271,6 +281,16 @@ def _module(**fields):
     module = attach_demo_video(make_module(cues=4, duration_seconds=200, **fields))
     module.poster.save("poster.png", ContentFile(PNG), save=True)
     make_quiz(module)
+    # Its streaming versions, as the video pipeline leaves them (only the playlist here).
+    prefix = f"processed/{module.pk}/ready"
+    module.video.storage.save(f"{prefix}/hls/master.m3u8", ContentFile(b"#EXTM3U\n"))
+    VideoProcessing.objects.create(
+        module=module,
+        source=module.video.name,
+        status=VideoProcessing.Status.READY,
+        prefix=prefix,
+        has_hls=True,
+    )
     return module
 
 
@@ -290,6 +310,7 @@ def world(users) -> dict:
     save_course(user=learner, module=module)
     return {
         "slug": module.slug,
+        "module_pk": module.pk,
         "code": module.activity_code,
         "draft": draft.slug,
         "draft_code": draft.activity_code,

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection
 
-from tests.conftest import attach_demo_video, free_port, make_module
+from tests.conftest import attach_demo_video, free_port, make_module, production_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,19 +69,11 @@ def stack(open_folder, collected_static, settings):
     media.chmod(0o755)
     settings.MEDIA_ROOT = media
     app_port, web_port = free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    env.update(
-        DEBUG="0",
-        HTTPS="0",
+    env = production_env(
         ALLOWED_HOSTS="127.0.0.1",
         MEDIA_ROOT=str(media),
         MEDIA_SERVING="x-accel",
         STATIC_ROOT=str(collected_static),
-        EMBEDDED_DATABASE_NAME=connection.settings_dict["NAME"],
     )
     app = subprocess.Popen(
         [

@@ -15,7 +15,7 @@ from certificates.models import EvaluationQuestion
 from modules.media_files import store_media
 from modules.models import Competency, LearningObjective, Module, Series
 from modules.search import refresh_search_vector
-from modules.services import replace_cues
+from modules.services import replace_cues, video_changed
 from modules.transcripts import parse_transcript
 from quizzes.models import Choice, Question, Quiz
 
@@ -68,10 +68,13 @@ class Command(BaseCommand):
         module.participation_statement = entry["participation_statement"].strip()
         module.is_published = True
         module.published_at = module.published_at or timezone.now()
+        old_video = module.video.name
         self._attach(module, "video", entry["video"])
         self._attach(module, "poster", entry["poster"])
         module.full_clean()
         module.save()
+        if module.video.name != old_video:
+            video_changed(module=module)
 
         self._objectives(module, entry["objectives"])
         module.competencies.set(
