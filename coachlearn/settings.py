@@ -234,6 +234,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
 }
+# The client's address, which the rate limits count by: with N trusted proxies in front
+# (nginx: 1), allauth takes the Nth address from the right of X-Forwarded-For, the one our
+# own proxy appended; anything a client wrote further left is ignored. 0 (direct): the
+# header is never believed and REMOTE_ADDR counts.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("SITE_NAME", "CoachLearn")
 # Staff must set up two-factor sign-in before using the admin (production default).
