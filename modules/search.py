@@ -319,12 +319,18 @@ def attach_snippets(
 
 # --- did you mean ------------------------------------------------------------------------
 
+# The word list holds the words of every module, drafts included (it is only ever added
+# to between rebuilds), so a word is offered only if a published module's vector has it:
+# "did you mean" must not spell out a draft's words.
 _CLOSEST_WORDS_SQL = """
 SELECT q.word,
        EXISTS (SELECT 1 FROM modules_searchword AS w WHERE w.word = q.word) AS known,
        length(to_tsvector('english', q.word)) = 0 AS stop_word,
        (SELECT w.word FROM modules_searchword AS w
         WHERE w.word %% q.word
+          AND EXISTS (SELECT 1 FROM modules_module AS m
+                      WHERE m.id IN ({published})
+                        AND m.search_vector @@ plainto_tsquery('english', w.word))
         ORDER BY similarity(w.word, q.word) DESC, w.word
         LIMIT 1) AS closest
 FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n)
@@ -340,8 +346,9 @@ def suggest_query(
     words = list(dict.fromkeys(word.lower() for word in _WORD.findall(text)))[:8]
     if not words:
         return None
+    published, published_params = Module.objects.published().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(_CLOSEST_WORDS_SQL, [words])
+        cursor.execute(_CLOSEST_WORDS_SQL.format(published=published), [*published_params, words])
         rows = cursor.fetchall()
     replacements = {
         word: closest
