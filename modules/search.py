@@ -31,7 +31,7 @@ from django.contrib.postgres.search import (
     SearchVector,
     SearchVectorExact,
 )
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -43,6 +43,10 @@ TEXT_SEARCH_CONFIG = "english"
 # Longer queries are cut to this many characters (the page says so): enough for any real
 # search, and it bounds the work a single request can ask of the database.
 MAX_QUERY_CHARS = 200
+# SQLSTATEs of "tsquery stack too small": PostgreSQL reports it as an internal error
+# (XX000); statement_too_complex (54001) in case a later version classifies it. A lost
+# connection (08…) or a shutdown (57…) is never taken for a bad query.
+QUERY_TOO_COMPLEX_STATES = {"XX000", "54001"}
 SNIPPETS_PER_MODULE = 3
 RESULTS_PER_PAGE = 10
 # ts_rank weights for D, C, B, A (PostgreSQL's defaults, written out).
@@ -185,6 +189,25 @@ def clean_query(value: str | None) -> CleanQuery:
 
 def _tsquery(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="websearch", config=TEXT_SEARCH_CONFIG)
+
+
+def is_too_complex(text: str) -> bool:
+    """True for a query PostgreSQL cannot parse: websearch_to_tsquery stacks at most 32
+    operators ("tsquery stack too small", e.g. 33 dashes). Asked of PostgreSQL itself, so
+    the rule is exactly its parser's; any other database error is not swallowed. Only "-"
+    (not) can pile up, so a query with fewer than 32 of them costs no query."""
+    if text.count("-") < 32:
+        return False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT websearch_to_tsquery(%s::regconfig, %s)", [TEXT_SEARCH_CONFIG, text]
+            )
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) in QUERY_TOO_COMPLEX_STATES:
+            return True
+        raise
+    return False
 
 
 def has_searchable_words(text: str) -> bool:
