@@ -1,5 +1,5 @@
 """Site-wide guards: a Permissions-Policy header, a friendly 503 while the database is
-unreachable, and a 414 for absurdly long addresses."""
+unreachable, a 414 for absurdly long addresses, and personal pages kept out of caches."""
 
 from __future__ import annotations
 
@@ -38,6 +38,28 @@ def permissions_policy(features: dict[str, list[str]]) -> str:
         return " ".join(o if o in ("self", "*") else f'"{o}"' for o in origins)
 
     return ", ".join(f"{feature}=({allow_list(origins)})" for feature, origins in features.items())
+
+
+class PrivateResponsesMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in person that does
+    not say otherwise.
+
+    Pages for a signed-in person are theirs (My learning, certificates, transcripts,
+    attempts, quizzes, profile, saved searches): no shared cache may keep them and no
+    browser should keep them on disk. One rule here rather than a decorator per view, so a
+    new personal page cannot be forgotten; a response that sets its own Cache-Control
+    (media, the verify page) keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class UrlLengthLimitMiddleware:
