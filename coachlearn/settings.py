@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "coachlearn.middleware.RequestBodyLimitMiddleware",  # before anything reads the body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "coachlearn.middleware.PrivateResponsesMiddleware",
@@ -326,6 +327,9 @@ LOGGING = {
 # Largest video the admin form and `import_module` accept (bytes). A proxy in front of the app
 # must allow request bodies this large too (nginx: client_max_body_size).
 MAX_VIDEO_UPLOAD_BYTES = env_int("MAX_VIDEO_UPLOAD_BYTES", 500 * 10**6)
+# Largest request body anywhere but the admin (which takes the uploads above): forms, quiz
+# answers and progress reports are kilobytes. Larger is 413 before anything is read.
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 10**6)
 
 # Security headers and CSP
 # A strict Content-Security-Policy (django-csp 4): only our own scripts, styles, images,
