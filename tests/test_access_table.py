@@ -194,6 +194,7 @@ TABLE: dict[str, Case | list[Case]] = {
     ),
     # --- operations ---------------------------------------------------------------------
     "health": Case("/healthz", PUBLISHED),
+    "ready": Case("/readyz", PUBLISHED),
 }
 
 
