@@ -261,8 +261,13 @@ class QuestionAdmin(admin.ModelAdmin):
         return actions
 
     def delete_view(self, request, object_id, extra_context=None):
+        # Those who may delete questions are told why not; anyone else gets Django's 403.
         question = self.get_object(request, unquote(object_id))
-        if question is not None and (problem := question.deletion_problem()):
+        if (
+            question is not None
+            and super().has_delete_permission(request, question)
+            and (problem := question.deletion_problem())
+        ):
             self.message_user(request, problem, messages.ERROR)
             return redirect("admin:quizzes_question_change", question.pk)
         return super().delete_view(request, object_id, extra_context)

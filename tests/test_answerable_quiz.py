@@ -159,3 +159,10 @@ def test_publishing_names_a_question_learners_could_not_answer(author_client):
     assert (
         f"Question 1 (“{question.text}”): {Question.NO_RIGHT_CHOICE}" in response.content.decode()
     )
+
+
+def test_staff_who_may_not_delete_questions_get_403_not_the_reason(client, author):
+    quiz = make_quiz(make_module(objectives=1))
+    client.force_login(author)  # staff, but not a module author
+    url = reverse("admin:quizzes_question_delete", args=[quiz.questions.get().pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
