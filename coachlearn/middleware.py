@@ -57,8 +57,12 @@ class PrivateResponsesMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        # The header first: a response that has one (/healthz, the 503 page) never makes
+        # this load the session, which would need the database.
+        if "Cache-Control" in response:
+            return response
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+        if user is not None and user.is_authenticated:
             response["Cache-Control"] = "private, no-store"
         return response
 

@@ -19,9 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
-def _get(url: str) -> tuple[int, str, dict]:
+def _get(url: str, **headers: str) -> tuple[int, str, dict]:
     try:
-        with urllib.request.urlopen(url, timeout=15) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=15
+        ) as response:
             return response.status, response.read().decode(), dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(), dict(error.headers)
@@ -93,3 +95,9 @@ def test_ready_answers_503_while_the_database_cannot_be_reached(server_without_d
     assert "no-store" in headers["Cache-Control"]
     # Alive all the same: a load balancer must not restart it for the database's sake.
     assert _get(server_without_database + "/healthz")[:2] == (200, "ok")
+
+
+def test_liveness_with_a_session_cookie_needs_no_database(server_without_database):
+    # A browser's cookie must not make /healthz read the session (in the database).
+    cookie = {"Cookie": "sessionid=abcdefghijklmnopqrstuvwxyz012345"}
+    assert _get(server_without_database + "/healthz", **cookie)[:2] == (200, "ok")
