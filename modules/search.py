@@ -344,17 +344,22 @@ def attach_snippets(
 
 # The word list holds the words of every module, drafts included (it is only ever added
 # to between rebuilds), so a word is offered only if a published module's vector has it:
-# "did you mean" must not spell out a draft's words.
+# "did you mean" must not spell out a draft's words. Only the closest few words are looked
+# up in the vectors (an index lookup each), not every similar one.
+SUGGESTION_CANDIDATES = 10
 _CLOSEST_WORDS_SQL = """
 SELECT q.word,
        EXISTS (SELECT 1 FROM modules_searchword AS w WHERE w.word = q.word) AS known,
        length(to_tsvector('english', q.word)) = 0 AS stop_word,
-       (SELECT w.word FROM modules_searchword AS w
-        WHERE w.word %% q.word
-          AND EXISTS (SELECT 1 FROM modules_module AS m
+       (SELECT c.word FROM (
+            SELECT w.word, similarity(w.word, q.word) AS score FROM modules_searchword AS w
+            WHERE w.word %% q.word
+            ORDER BY score DESC, w.word
+            LIMIT {candidates}) AS c
+        WHERE EXISTS (SELECT 1 FROM modules_module AS m
                       WHERE m.id IN ({published})
-                        AND m.search_vector @@ plainto_tsquery('english', w.word))
-        ORDER BY similarity(w.word, q.word) DESC, w.word
+                        AND m.search_vector @@ plainto_tsquery('english', c.word))
+        ORDER BY c.score DESC, c.word
         LIMIT 1) AS closest
 FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n)
 ORDER BY q.n
@@ -371,7 +376,8 @@ def suggest_query(
         return None
     published, published_params = Module.objects.published().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(_CLOSEST_WORDS_SQL.format(published=published), [*published_params, words])
+        sql = _CLOSEST_WORDS_SQL.format(published=published, candidates=SUGGESTION_CANDIDATES)
+        cursor.execute(sql, [*published_params, words])
         rows = cursor.fetchall()
     replacements = {
         word: closest
