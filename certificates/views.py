@@ -1,4 +1,3 @@
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -21,6 +20,7 @@ from certificates.models import (
 )
 from certificates.pdf import certificate_pdf, html_to_pdf
 from certificates.services import CertificateError, issue_certificate
+from coachlearn import spreadsheet
 from modules.access import get_visible_module
 from modules.ranged_files import protect_file_response
 from quizzes.models import Completion
@@ -114,7 +114,7 @@ def transcript_csv(request):
     certificates, start, end = _transcript_rows(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, "credit-transcript.csv")
-    writer = csv.writer(response)
+    writer = spreadsheet.writer(response)
     writer.writerow(["Completed", "Activity code", "Activity", "Series", "Credit", "Certificate"])
     for certificate in certificates:
         writer.writerow(
@@ -165,7 +165,7 @@ def report_csv(request):
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, "credit-report.csv")
-    writer = csv.writer(response)
+    writer = spreadsheet.writer(response)
     writer.writerow(
         ["Learner", "Email", "Activity code", "Activity", "Credit", "Completed", "Status", "Code"]
     )

@@ -1,5 +1,6 @@
 """Site-wide guards: a Permissions-Policy header, a friendly 503 while the database is
-unreachable, and a 414 for absurdly long addresses."""
+unreachable, a 414 for absurdly long addresses, a 413 for large bodies outside the admin,
+and personal pages kept out of caches."""
 
 from __future__ import annotations
 
@@ -38,6 +39,68 @@ def permissions_policy(features: dict[str, list[str]]) -> str:
         return " ".join(o if o in ("self", "*") else f'"{o}"' for o in origins)
 
     return ", ".join(f"{feature}=({allow_list(origins)})" for feature, origins in features.items())
+
+
+class PrivateResponsesMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in person that does
+    not say otherwise.
+
+    Pages for a signed-in person are theirs (My learning, certificates, transcripts,
+    attempts, quizzes, profile, saved searches): no shared cache may keep them and no
+    browser should keep them on disk. One rule here rather than a decorator per view, so a
+    new personal page cannot be forgotten; a response that sets its own Cache-Control
+    (media, the verify page) keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # The header first: a response that has one (/healthz, the 503 page) never makes
+        # this load the session, which would need the database.
+        if "Cache-Control" in response:
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a request body larger than settings.MAX_REQUEST_BODY_BYTES, before anything
+    reads it, except for the admin's views (video and poster uploads).
+
+    DATA_UPLOAD_MAX_MEMORY_SIZE does not cover file fields, so without this any anonymous
+    POST (sign-up, say) could make Django spool hundreds of megabytes to disk. The admin is
+    recognised by the resolved view's namespace, never by the raw path (SCRIPT_NAME can
+    change that). It must run before CsrfViewMiddleware, whose process_view reads the form.
+    A body without Content-Length (chunked) is refused too: Django would read it as empty.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if "admin" in request.resolver_match.namespaces:
+            return None
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return _plain(411, "Send the request with a Content-Length.")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _plain(400, "The Content-Length is not a number.")
+        if length > limit:
+            return _plain(413, f"This request is too large: up to {limit:,} bytes are accepted.")
+        return None
+
+
+def _plain(status: int, message: str) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 class UrlLengthLimitMiddleware:

@@ -326,6 +326,9 @@ def read_manifest(text: str) -> ModuleSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PackageError(f"{MANIFEST}: not valid TOML: {error}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively.
+        raise PackageError(f"{MANIFEST}: arrays or tables nested too deeply") from None
     root = _Table(data, "")
     version = root.integer("format", required=True)
     if version != PACKAGE_FORMAT:

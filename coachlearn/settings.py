@@ -108,8 +108,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "coachlearn.middleware.RequestBodyLimitMiddleware",  # before anything reads the body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "coachlearn.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -214,10 +216,12 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/me/"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.CertificateNameSignupForm"
+ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -235,6 +239,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
 }
+# The client's address, which the rate limits count by: with N trusted proxies in front
+# (nginx: 1), allauth takes the Nth address from the right of X-Forwarded-For, the one our
+# own proxy appended; anything a client wrote further left is ignored. 0 (direct): the
+# header is never believed and REMOTE_ADDR counts.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("SITE_NAME", "CoachLearn")
 # Staff must set up two-factor sign-in before using the admin (production default).
@@ -330,6 +339,9 @@ FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 # Where video processing works on local copies (modules/video_pipeline.py): room for a few
 # times the largest upload. Each module's folder is emptied when its next run starts.
 VIDEO_WORK_DIR = Path(env_str("VIDEO_WORK_DIR") or VAR_DIR / "work")
+# Largest request body anywhere but the admin (which takes the uploads above): forms, quiz
+# answers and progress reports are kilobytes. Larger is 413 before anything is read.
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 10**6)
 
 # Security headers and CSP
 # A strict Content-Security-Policy (django-csp 4): only our own scripts, styles, images,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("me/", views.learning, name="my_learning"),
     path("healthz", views.health, name="health"),
+    path("readyz", views.ready, name="ready"),
 ]
 
 handler404 = "coachlearn.views.not_found"

@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +21,34 @@ def not_found(request, exception=None):
 def health(request):
     """Liveness for load balancers, and the trivial baseline view of the benchmarks."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_safe
+def ready(request):
+    """Readiness for load balancers: 503 while the database, or Redis when the cache is
+    there, cannot be reached; a server that is alive (/healthz) may still not be ready."""
+    down = unreachable_services()
+    if down:
+        return HttpResponse(
+            f"not ready: {', '.join(down)} unreachable", status=503, content_type="text/plain"
+        )
+    return HttpResponse("ready", content_type="text/plain")
+
+
+def unreachable_services() -> list[str]:
+    down = []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        down.append("database")
+    if settings.REDIS_URL:
+        try:
+            caches["default"].get("readyz")
+        except Exception:  # noqa: BLE001 - whatever Redis raises, it is not ready
+            down.append("cache")
+    return down
 
 
 def admin_login(request):

@@ -54,17 +54,28 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
     if not first_text and not last_text:
         return None
     if not first_text:  # suffix range: the last N bytes
-        length = int(last_text)
+        length = _position(last_text)
         if length == 0 or size == 0:
             return "unsatisfiable"
         return max(size - length, 0), size - 1
-    first = int(first_text)
-    last = int(last_text) if last_text else size - 1
+    first = _position(first_text)
+    last = _position(last_text) if last_text else size - 1
     if last_text and last < first:
         return None
     if first >= size:
         return "unsatisfiable"
     return first, min(last, size - 1)
+
+
+# More digits than any file size has; int() refuses numbers of over 4,300 digits anyway.
+_MAX_POSITION_DIGITS = 18
+
+
+def _position(digits: str) -> int:
+    """A byte position from the header; an absurdly long one counts as past any file's end
+    (the answer to bytes=<huge>- is 416 and to bytes=0-<huge> the rest of the file)."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_POSITION_DIGITS else 10**_MAX_POSITION_DIGITS
 
 
 def _iter_range(handle, first: int, length: int) -> Iterator[bytes]:

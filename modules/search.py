@@ -31,7 +31,7 @@ from django.contrib.postgres.search import (
     SearchVector,
     SearchVectorExact,
 )
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -43,6 +43,10 @@ TEXT_SEARCH_CONFIG = "english"
 # Longer queries are cut to this many characters (the page says so): enough for any real
 # search, and it bounds the work a single request can ask of the database.
 MAX_QUERY_CHARS = 200
+# SQLSTATEs of "tsquery stack too small": PostgreSQL reports it as an internal error
+# (XX000); statement_too_complex (54001) in case a later version classifies it. A lost
+# connection (08…) or a shutdown (57…) is never taken for a bad query.
+QUERY_TOO_COMPLEX_STATES = {"XX000", "54001"}
 SNIPPETS_PER_MODULE = 3
 RESULTS_PER_PAGE = 10
 # ts_rank weights for D, C, B, A (PostgreSQL's defaults, written out).
@@ -187,6 +191,25 @@ def _tsquery(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="websearch", config=TEXT_SEARCH_CONFIG)
 
 
+def is_too_complex(text: str) -> bool:
+    """True for a query PostgreSQL cannot parse: websearch_to_tsquery stacks at most 32
+    operators ("tsquery stack too small", e.g. 33 dashes). Asked of PostgreSQL itself, so
+    the rule is exactly its parser's; any other database error is not swallowed. Only "-"
+    (not) can pile up, so a query with fewer than 32 of them costs no query."""
+    if text.count("-") < 32:
+        return False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT websearch_to_tsquery(%s::regconfig, %s)", [TEXT_SEARCH_CONFIG, text]
+            )
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) in QUERY_TOO_COMPLEX_STATES:
+            return True
+        raise
+    return False
+
+
 def has_searchable_words(text: str) -> bool:
     """False for queries of stop words or symbols only ("the", "🙂", "--")."""
     with connection.cursor() as cursor:
@@ -319,13 +342,24 @@ def attach_snippets(
 
 # --- did you mean ------------------------------------------------------------------------
 
+# The word list holds the words of every module, drafts included (it is only ever added
+# to between rebuilds), so a word is offered only if a published module's vector has it:
+# "did you mean" must not spell out a draft's words. Only the closest few words are looked
+# up in the vectors (an index lookup each), not every similar one.
+SUGGESTION_CANDIDATES = 10
 _CLOSEST_WORDS_SQL = """
 SELECT q.word,
        EXISTS (SELECT 1 FROM modules_searchword AS w WHERE w.word = q.word) AS known,
        length(to_tsvector('english', q.word)) = 0 AS stop_word,
-       (SELECT w.word FROM modules_searchword AS w
-        WHERE w.word %% q.word
-        ORDER BY similarity(w.word, q.word) DESC, w.word
+       (SELECT c.word FROM (
+            SELECT w.word, similarity(w.word, q.word) AS score FROM modules_searchword AS w
+            WHERE w.word %% q.word
+            ORDER BY score DESC, w.word
+            LIMIT {candidates}) AS c
+        WHERE EXISTS (SELECT 1 FROM modules_module AS m
+                      WHERE m.id IN ({published})
+                        AND m.search_vector @@ plainto_tsquery('english', c.word))
+        ORDER BY c.score DESC, c.word
         LIMIT 1) AS closest
 FROM unnest(%s::text[]) WITH ORDINALITY AS q(word, n)
 ORDER BY q.n
@@ -340,8 +374,10 @@ def suggest_query(
     words = list(dict.fromkeys(word.lower() for word in _WORD.findall(text)))[:8]
     if not words:
         return None
+    published, published_params = Module.objects.published().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(_CLOSEST_WORDS_SQL, [words])
+        sql = _CLOSEST_WORDS_SQL.format(published=published, candidates=SUGGESTION_CANDIDATES)
+        cursor.execute(sql, [*published_params, words])
         rows = cursor.fetchall()
     replacements = {
         word: closest

@@ -15,6 +15,7 @@ from modules.search import (
     attach_snippets,
     clean_text,
     has_searchable_words,
+    is_too_complex,
     search_modules,
     suggest_query,
 )
@@ -27,9 +28,13 @@ def search_page_context(data, *, name_form: SearchNameForm | None = None) -> dic
     Also used to show the page again when saving the search fails."""
     form = SearchForm(data)
     query, series, competency = form.criteria()
-    page = Paginator(
-        search_modules(query.text, series=series, competency=competency), RESULTS_PER_PAGE
-    ).get_page(data.get("page"))
+    too_complex = bool(query) and is_too_complex(query.text)
+    modules = (
+        Module.objects.none()
+        if too_complex
+        else search_modules(query.text, series=series, competency=competency)
+    )
+    page = Paginator(modules, RESULTS_PER_PAGE).get_page(data.get("page"))
     results = list(page.object_list)
     if query:
         attach_snippets(results, query.text)
@@ -45,7 +50,12 @@ def search_page_context(data, *, name_form: SearchNameForm | None = None) -> dic
         "results": results,
         "max_query_chars": MAX_QUERY_CHARS,
         "name_form": name_form or SearchNameForm(),
-        **(_empty_state(query.text, series, competency) if query and not results else {}),
+        "too_complex": too_complex,
+        **(
+            _empty_state(query.text, series, competency)
+            if query and not results and not too_complex
+            else {}
+        ),
     }
 
 
@@ -63,7 +73,9 @@ def _empty_state(text: str, series, competency) -> dict:
 
 @require_safe
 def search(request):
-    return render(request, "modules/search.html", search_page_context(request.GET))
+    context = search_page_context(request.GET)
+    status = 400 if context["too_complex"] else 200
+    return render(request, "modules/search.html", context, status=status)
 
 
 @require_safe

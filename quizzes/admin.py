@@ -9,15 +9,17 @@ Every question's objective is picked from the quiz's own module.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
-from modules.models import LearningObjective
+from modules.models import LearningObjective, Module
 from quizzes.models import Attempt, Choice, Completion, Question, Quiz, WatchProgress
 
 
@@ -89,6 +91,27 @@ class QuestionFormSet(BaseInlineFormSet):
             raise ValidationError(
                 [f"No question asks about “{objective.text}”." for objective in missing]
             )
+        if Module.objects.filter(pk=self.module_id, is_published=True).exists():
+            self._check_answerable()
+
+    def _check_answerable(self) -> None:
+        """Learners may be taking a published module's quiz: every question stays answerable
+        (a changed kind against its choices), and a new one comes with its choices."""
+        problems = []
+        for form in self.forms:
+            if self._should_delete_form(form) or not form.has_changed():
+                continue
+            question = form.instance
+            if question.pk is None:
+                problems.append(
+                    f"“{question.text[:60]}”: in a published module a question is added with"
+                    " its choices: use “Add question” (Quizzes › Questions), or unpublish"
+                    " the module first."
+                )
+            elif reason := question.unanswerable_reason():
+                problems.append(f"“{question.text[:60]}”: {reason}")
+        if problems:
+            raise ValidationError(problems)
 
 
 class QuestionInline(admin.StackedInline):
@@ -175,20 +198,14 @@ class ChoiceFormSet(BaseInlineFormSet):
         if any(self.errors):
             return
         kept = [
-            form
+            form.instance
             for form in self.forms
             if form.cleaned_data.get("text") and not self._should_delete_form(form)
         ]
-        correct = sum(1 for form in kept if form.cleaned_data.get("is_correct"))
-        if kept and not correct:
-            raise ValidationError("Mark at least one choice as correct.")
-        # A single-answer question is answered with one pick: two right choices would
-        # make it impossible to get right.
-        if correct > 1 and self.instance.kind != Question.Kind.MULTIPLE:
-            raise ValidationError(
-                "This question takes one answer: mark exactly one choice as correct, or"
-                " make it a multiple-select question."
-            )
+        reason = self.instance.unanswerable_reason(kept)
+        # A draft's question may wait for its choices; a published module's may not.
+        if reason and (kept or self.instance.in_published_module()):
+            raise ValidationError(reason)
 
 
 class ChoiceInline(admin.TabularInline):
@@ -231,6 +248,29 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "quiz"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.deletion_problem() is None)
+
+    def get_actions(self, request):
+        # Deleting several at once could take the last questions on an objective without
+        # any one of them being the last: questions are deleted one at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Those who may delete questions are told why not; anyone else gets Django's 403.
+        question = self.get_object(request, unquote(object_id))
+        if (
+            question is not None
+            and super().has_delete_permission(request, question)
+            and (problem := question.deletion_problem())
+        ):
+            self.message_user(request, problem, messages.ERROR)
+            return redirect("admin:quizzes_question_change", question.pk)
+        return super().delete_view(request, object_id, extra_context)
 
 
 def module_quiz_admin_panel(request, module) -> str:

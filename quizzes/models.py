@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -88,9 +89,53 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.text[:80]
 
+    NO_CHOICES = "Add the choices: learners cannot answer a question without them."
+    NO_RIGHT_CHOICE = "Mark at least one choice as correct."
+    ONE_RIGHT_CHOICE = (
+        "This question takes one answer: mark exactly one choice as correct, or"
+        " make it a multiple-select question."
+    )
+
     def clean(self) -> None:
         if self.objective_id and self.quiz_id and self.objective.module_id != self.quiz.module_id:
             raise ValidationError({"objective": "Pick one of this module's objectives."})
+
+    def unanswerable_reason(self, choices: Iterable["Choice"] | None = None) -> str | None:
+        """Why learners could not answer this question, or None when they can.
+
+        `choices` are the choices as they are about to be saved (default: the saved ones).
+        A single-choice or true/false question is answered with one pick, so it needs
+        exactly one right choice; a multiple-select question at least one.
+        """
+        choices = list(self.choices.all() if choices is None else choices)
+        right = sum(1 for choice in choices if choice.is_correct)
+        if not choices:
+            return self.NO_CHOICES
+        if right == 0:
+            return self.NO_RIGHT_CHOICE
+        if right > 1 and self.kind != self.Kind.MULTIPLE:
+            return self.ONE_RIGHT_CHOICE
+        return None
+
+    def in_published_module(self) -> bool:
+        """Learners may be taking this question's quiz (its module is published)."""
+        return (
+            bool(self.quiz_id)
+            and Module.objects.filter(quiz__pk=self.quiz_id, is_published=True).exists()
+        )
+
+    def deletion_problem(self) -> str | None:
+        """Why this question may not be deleted, or None: a published module's quiz keeps a
+        question for every objective (so it is never left without questions)."""
+        if not self.in_published_module():
+            return None
+        others = Question.objects.filter(quiz_id=self.quiz_id, objective_id=self.objective_id)
+        if others.exclude(pk=self.pk).exists():
+            return None
+        return (
+            f"This is the only question on “{self.objective.text}” in a published module's"
+            " quiz: add another question on it first, or unpublish the module."
+        )
 
 
 class Choice(models.Model):

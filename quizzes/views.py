@@ -131,7 +131,8 @@ def watch_progress(request, slug):
         progress = record_watch(
             user=request.user, module=module, intervals=intervals, position=position
         )
-    except (ValueError, TypeError, AttributeError):
+    # RecursionError: json refuses deeply nested input ([[[[...) that way.
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return JsonResponse({"error": "The report is not valid JSON of intervals."}, status=400)
     except WatchReportRejected as error:
         return JsonResponse({"error": str(error)}, status=422)

@@ -209,8 +209,15 @@ TABLE: dict[str, Case | list[Case]] = {
         "/admin/certificates/certificate/{certificate_pk}/revoke/",
         (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403, 200, 200),
     ),
+    # The only question on its objective in a published module: nobody may delete it, and
+    # those who may delete questions are sent back to it with the reason.
+    "admin:quizzes_question_delete": Case(
+        "/admin/quizzes/question/{question}/delete/",
+        (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302, 403, 302),
+    ),
     # --- operations ---------------------------------------------------------------------
     "health": Case("/healthz", PUBLISHED),
+    "ready": Case("/readyz", PUBLISHED),
 }
 
 
@@ -318,6 +325,7 @@ def world(users) -> dict:
         "certificate": certificate.code,
         "certificate_lower": certificate.code.lower(),
         "certificate_pk": certificate.pk,
+        "question": module.quiz.questions.first().pk,
         "saved_search": keep.pk,
         "saved_search_to_delete": drop.pk,
     }

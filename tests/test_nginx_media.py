@@ -73,6 +73,8 @@ def stack(open_folder, collected_static, settings):
         ALLOWED_HOSTS="127.0.0.1",
         MEDIA_ROOT=str(media),
         MEDIA_SERVING="x-accel",
+        # deploy/nginx.conf is the one proxy in front of gunicorn.
+        TRUSTED_PROXY_COUNT="1",
         STATIC_ROOT=str(collected_static),
     )
     app = subprocess.Popen(

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import DEMO_ACCOUNTS
 from certificates.models import EvaluationQuestion
 from modules.media_files import store_media
 from modules.models import Competency, LearningObjective, Module, Series
@@ -20,11 +21,6 @@ from modules.transcripts import parse_transcript
 from quizzes.models import Choice, Question, Quiz
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "modules" / "demo"
-# Demo accounts exist only when DEBUG is on; their passwords are public by design.
-DEMO_ACCOUNTS = [
-    ("learner@coachlearn.test", "coach-learner-demo", "Dr. Lee Demo", False),
-    ("admin@coachlearn.test", "coach-admin-demo", "Ada Admin", True),
-]
 
 
 class Command(BaseCommand):
