@@ -73,7 +73,7 @@ def main() -> None:
 
 def measure(path: Path, corpus: Path, tally: Tally) -> None:
     name = str(path.relative_to(corpus))
-    reference = reference_cues(path)
+    reference = [cue for cue in reference_cues(path) or [] if cue.text.strip()] or None
     try:
         cues = parse_transcript(path.read_bytes(), filename=path.name)
     except TranscriptError as error:
@@ -102,11 +102,13 @@ def speakers_not_in_cue(cues, reference: list[ReferenceCue], path: Path) -> int:
         at_start.setdefault(item.start_ms, []).append(item)
     count = 0
     for cue in cues:
-        if not cue.speaker or f"<v {cue.speaker}" in raw or cue.start_seconds is None:
+        if not cue.speaker or cue.start_seconds is None:
+            continue
+        if f"<v {cue.speaker}" in raw:
             continue
         same_time = at_start.get(round(cue.start_seconds * 1000), [])
         label = re.compile(rf"(?m)^\W*{re.escape(cue.speaker)}\s*:")
-        if not any(label.search(item.text) for item in same_time):
+        if not any(item.voice == cue.speaker or label.search(item.text) for item in same_time):
             count += 1
     return count
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import html
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -84,15 +85,25 @@ def _srt_cues(text: str) -> list[ReferenceCue]:
 
 
 def _vtt_cues(text: str) -> list[ReferenceCue]:
-    return [
-        ReferenceCue(
-            caption.start_time.in_milliseconds(),
-            caption.end_time.in_milliseconds(),
-            html.unescape(caption.voice or ""),
-            html.unescape(caption.text),
-        )
-        for caption in webvtt.from_string(text).captions
-    ]
+    cues = []
+    for caption in webvtt.from_string(text).captions:
+        voice, text = html.unescape(caption.voice or ""), html.unescape(caption.text)
+        voice, text = _teams_metadata(text) or (voice, text)
+        start, end = caption.start_time.in_milliseconds(), caption.end_time.in_milliseconds()
+        cues.append(ReferenceCue(start, end, voice, text))
+    return cues
+
+
+def _teams_metadata(text: str) -> tuple[str, str] | None:
+    """Microsoft Teams' metadataContent cue: JSON whose spokenText is what was said, and
+    speakerName who said it (Microsoft Graph's documentation of callTranscript)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("spokenText"), str):
+        return str(data.get("speakerName") or ""), data["spokenText"]
+    return None
 
 
 def words(text: str) -> list[str]:
