@@ -154,6 +154,16 @@ def test_equal_timestamps_are_not_backwards():
     assert [c.start_seconds for c in parse_plain("A: [0:05] a\n\nB: [0:05] b")] == [5, 5]
 
 
+def test_paragraphs_with_the_same_timestamp_share_the_time_up_to_the_next():
+    cues = parse_plain("A: [0:05] a\n\nB: [0:05] b\n\nA: [0:09] c\n\nB: [0:09] d")
+    assert [(c.start_seconds, c.end_seconds) for c in cues] == [
+        (5, 9),
+        (5, 9),
+        (9, None),
+        (9, None),
+    ]
+
+
 def test_timestamp_alone_in_a_paragraph_times_the_next_words():
     assert parse_plain("[0:30]\n\nCoach: Hello.") == [cue(30, "Coach", "Hello.")]
 
@@ -799,6 +809,67 @@ def test_speakerless_text_that_looks_like_a_label_keeps_no_speaker():
     vtt = cues_to_vtt(cues)
     assert reread(vtt) == [("", "Note: the agenda is yours.")]
     assert parse_vtt(vtt) == [cue(1, "", "Note: the agenda is yours.", end=5)]
+
+
+LONG = (
+    "Close, but different. An advisor gives you information and recommendations, like which "
+    "electives fit your schedule, when the deadlines are, and who to ask about research; a "
+    "mentor shares their own path. Okay?"
+)
+
+
+def test_a_long_line_becomes_captions_of_two_lines_of_42_characters_at_most():
+    vtt = cues_to_vtt([cue(10, "Coach", LONG, end=40)])
+    captions = webvtt.from_string(vtt).captions
+    assert len(captions) > 2
+    for caption in captions:
+        lines = caption.text.split("\n")
+        assert len(lines) <= 2
+        assert all(len(line) <= 42 for line in lines), lines
+    assert " ".join(c.text.replace("\n", " ") for c in captions) == "COACH: " + LONG
+    assert captions[0].text.startswith("COACH: Close, but different.")
+
+
+def test_captions_are_cut_at_sentence_ends_before_clauses_and_words():
+    texts = [c.text.replace("\n", " ") for c in webvtt.from_string(cues_to_vtt([cue(0, "", LONG)]))]
+    assert texts[0] == "Close, but different."
+    assert all(text[-1] in ".,;?" for text in texts), texts
+
+
+def test_captions_share_the_line_s_span_in_proportion_to_their_length():
+    times = _times(cues_to_vtt([cue(10, "", LONG, end=40)]))
+    assert times[0][0] == 10 and times[-1][1] == 40
+    assert all(a[1] == b[0] for a, b in zip(times, times[1:], strict=False))
+    texts = [c.text for c in webvtt.from_string(cues_to_vtt([cue(10, "", LONG, end=40)]))]
+    rates = [len(text) / (end - start) for text, (start, end) in zip(texts, times, strict=True)]
+    assert max(rates) - min(rates) < 1.5  # characters per second, about the same for each
+
+
+def test_a_cue_that_fits_a_caption_is_served_as_it_came_its_lines_balanced():
+    srt = "1\n00:00:01,250 --> 00:00:03,900\nHi, welcome to the specialization and\ninformation."
+    vtt = cues_to_vtt(parse_srt(srt))
+    assert vtt == (
+        "WEBVTT\n\n00:00:01.250 --> 00:00:03.900\n"
+        "Hi, welcome to the specialization\nand information.\n"
+    )
+
+
+def test_the_speaker_s_name_is_shown_after_each_change_of_speaker_only():
+    cues = [cue(0, "Coach", "Hi."), cue(2, "Coach", "So."), cue(4, "", "(door)")]
+    cues += [cue(6, "Student", "Hello."), cue(8, "Coach", "Well.")]
+    assert [text for _, text in reread(cues_to_vtt(cues))] == [
+        "COACH: Hi.",
+        "So.",
+        "(door)",
+        "STUDENT: Hello.",
+        "COACH: Well.",
+    ]
+
+
+def test_the_speaker_s_name_is_never_cut_over_two_lines():
+    text = "Are you familiar with the kind of coaching we do here at the school?"
+    first = webvtt.from_string(cues_to_vtt([cue(0, "Dr. Mary-Jane O'Brien", text)])).captions[0]
+    assert first.text.split("\n")[0].startswith("DR. MARY-JANE O'BRIEN: ")
 
 
 def _times(vtt: str) -> list[tuple[float, float]]:

@@ -31,6 +31,13 @@ LINE_LENGTH = 42
 LINES_PER_CAPTION = 2
 _UNTIMED_TAIL_MS = 4000
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)\]]))\s+")
+# Words a line or a caption should not end with (the BBC's guidelines: keep an article with
+# its noun, a preposition with its object, a conjunction with what it joins).
+_JOINING_WORDS = frozenset(
+    {"a", "an", "the", "and", "or", "but", "nor", "of", "to", "in", "on", "at", "by", "for"}
+    | {"from", "with", "as", "that", "than", "if", "so", "my", "your", "our", "their", "his"}
+    | {"her", "its"}
+)
 _CLAUSE_END = re.compile(r"(?<=[,;:—–])\s+|\s+(?=[—–]\s)")
 
 
@@ -201,13 +208,16 @@ def _captions_of_line(line: _Line, named: bool) -> list[Caption]:
 
 
 def _chunks(text: str, first_room: int) -> list[str]:
-    """Pieces that each fit a caption (the first one after a prefix of first_room chars)."""
+    """Pieces that each fit a caption (the first one after a prefix of first_room chars).
+    Whole sentences may share a caption; a sentence cut in pieces starts a new one, so no
+    caption ends with the first words of a sentence."""
     chunks: list[str] = []
     current = ""
-    for unit in _units(text, first_room):
+    for unit, starts_sentence, whole in _units(text, first_room):
         candidate = f"{current} {unit}" if current else unit
         room = first_room if not chunks else 0
-        if current and not _fits(candidate, room):
+        joins = whole or not starts_sentence
+        if current and (not joins or not _fits(candidate, room)):
             chunks.append(current)
             current = unit
         else:
@@ -217,21 +227,26 @@ def _chunks(text: str, first_room: int) -> list[str]:
     return chunks
 
 
-def _units(text: str, first_room: int) -> list[str]:
-    """Sentences; a sentence too long for a caption in clauses; a clause too long in runs
-    of words of about equal length."""
+def _units(text: str, first_room: int) -> list[tuple[str, bool, bool]]:
+    """(piece, whether it starts a sentence, whether it is the whole sentence): sentences;
+    a sentence too long for a caption in clauses; a clause too long in runs of words."""
     units = []
     for sentence in _SENTENCE_END.split(text):
-        if _fits(sentence, first_room):
-            units.append(sentence)
+        if not sentence:
             continue
+        if _fits(sentence, first_room):
+            units.append((sentence, True, True))
+            continue
+        pieces = []
         for clause in _CLAUSE_END.split(sentence):
-            units += [clause] if _fits(clause, first_room) else _word_runs(clause, first_room)
-    return [unit for unit in units if unit]
+            pieces += [clause] if _fits(clause, first_room) else _word_runs(clause, first_room)
+        units += [(piece, index == 0, False) for index, piece in enumerate(pieces) if piece]
+    return units
 
 
 def _word_runs(text: str, first_room: int) -> list[str]:
-    """Words packed into runs of about equal length, each fitting a caption."""
+    """Words packed into runs of about equal length, each fitting a caption, none ending
+    with a joining word when that can be helped."""
     count = math.ceil(len(text) / (LINE_LENGTH * LINES_PER_CAPTION * 0.9))
     target = len(text) / max(count, 1)
     runs: list[list[str]] = [[]]
@@ -239,9 +254,14 @@ def _word_runs(text: str, first_room: int) -> list[str]:
         candidate = " ".join([*runs[-1], word])
         room = first_room if len(runs) == 1 else 0
         if runs[-1] and (len(candidate) > target * 1.1 or not _fits(candidate, room)):
-            runs.append([])
+            carried = [runs[-1].pop()] if _ends_joining(runs[-1]) else []
+            runs.append(carried)
         runs[-1].append(word)
-    return [" ".join(run) for run in runs]
+    return [" ".join(run) for run in runs if run]
+
+
+def _ends_joining(words: list[str]) -> bool:
+    return len(words) > 1 and words[-1].casefold() in _JOINING_WORDS
 
 
 def _fits(text: str, room: int) -> bool:
@@ -259,7 +279,21 @@ def _wrap(text: str, keep: int = 0) -> list[str] | None:
     ]
     if not fitting:
         return None
-    at = min(fitting, key=lambda at: abs(2 * at + 1 - len(text)) - 8 * (text[at - 1] in ",.;:!?"))
+    return _split_at(text, min(fitting, key=lambda at: _break_cost(text, at)))
+
+
+def _break_cost(text: str, at: int) -> int:
+    """Uneven lines cost; a break after punctuation is cheaper, one after a joining word
+    dearer."""
+    cost = abs(2 * at + 1 - len(text))
+    if text[at - 1] in ",.;:!?":
+        cost -= 8
+    if text[:at].rsplit(" ", 1)[-1].casefold() in _JOINING_WORDS:
+        cost += 12
+    return cost
+
+
+def _split_at(text: str, at: int) -> list[str]:
     return [text[:at], text[at + 1 :]]
 
 
@@ -268,8 +302,7 @@ def _wrap_anyhow(text: str, keep: int = 0) -> list[str]:
     spaces = _spaces(text, keep)
     if not spaces:
         return [text]
-    at = min(spaces, key=lambda at: abs(2 * at + 1 - len(text)))
-    return [text[:at], text[at + 1 :]]
+    return _split_at(text, min(spaces, key=lambda at: abs(2 * at + 1 - len(text))))
 
 
 def _spaces(text: str, keep: int) -> list[int]:
@@ -293,17 +326,19 @@ def _shares(start: int, end: int, weights: list[int]) -> list[tuple[int, int]]:
 def _payload(caption: Caption) -> str:
     first, *rest = caption.lines
     name = escape(caption.prefix) if first.startswith(caption.prefix) else ""
-    lines = [name + _escaped_line(first[len(caption.prefix) if name else 0 :])]
-    lines += [_escaped_line(line) for line in rest]
+    voice = caption.speaker
+    lines = [name + _escaped_line(first[len(caption.prefix) if name else 0 :], voice)]
+    lines += [_escaped_line(line, voice) for line in rest]
     text = "\n".join(lines)
-    return f"<v {escape(caption.speaker)}>{text}" if caption.speaker else text
+    return f"<v {escape(voice)}>{text}" if voice else text
 
 
-def _escaped_line(line: str) -> str:
-    """Escaped for WebVTT; a colon after a name at the line start is written as &#58; so that
-    "Note: ..." is not read back as a speaker's name."""
+def _escaped_line(line: str, voice: str) -> str:
+    """Escaped for WebVTT. A colon after a name at the line start is written as &#58; where
+    it would be read back as a speaker's name: any name in a caption without a voice
+    ("Note: ..."), the voice's own name in one with a voice."""
     label = label_at(line)
-    if label is None:
+    if label is None or voice and label["name"].strip().casefold() != voice.casefold():
         return escape(line)
     colon = label.end() - 1
     return f"{escape(line[:colon])}&#58;{escape(line[colon + 1 :])}"

@@ -146,12 +146,15 @@ def _stamp_seconds(written: str, line: int) -> int:
 
 
 def _with_end_times(cues: list[ParsedCue]) -> list[ParsedCue]:
-    """A timed cue ends where the next timed cue starts (the last one stays open)."""
+    """A timed cue ends where the next later timed cue starts (the last ones stay open).
+    Paragraphs with the same timestamp share the time up to the next one: none is hidden."""
     result: list[ParsedCue] = []
     next_start: float | None = None
+    next_end: float | None = None
     for cue in reversed(cues):
         if cue.start_seconds is not None:
-            cue = replace(cue, end_seconds=next_start)
-            next_start = cue.start_seconds
+            end = next_end if cue.start_seconds == next_start else next_start
+            cue = replace(cue, end_seconds=end)
+            next_start, next_end = cue.start_seconds, end
         result.append(cue)
     return result[::-1]
