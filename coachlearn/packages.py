@@ -39,6 +39,7 @@ from modules.forms import (
     MAX_TRANSCRIPT_BYTES,
     TRANSCRIPT_SUFFIXES,
     transcript_error_message,
+    transcript_report,
 )
 from modules.models import Competency, LearningObjective, Module, Series
 from modules.publishing import publish_problems
@@ -48,7 +49,7 @@ from modules.transcripts import (
     TranscriptError,
     cues_to_vtt,
     format_timestamp,
-    parse_transcript,
+    read_transcript,
 )
 from modules.video_files import MediaFileError, check_image, check_video, sniff_video
 from quizzes.models import Choice, Question, Quiz
@@ -256,6 +257,7 @@ class ModuleSpec:
     quiz: QuizSpec | None
     files: dict[str, str] = field(default_factory=dict)  # "video" → "video.webm", …
     cues: list[ParsedCue] = field(default_factory=list)
+    transcript_notes: list[str] = field(default_factory=list)  # what reading it found
     video: Path | None = None
     poster: Path | None = None
 
@@ -593,22 +595,25 @@ def read_package(folder: Path) -> ModuleSpec:
         raise PackageError(f"{MANIFEST}: not UTF-8 text") from None
     spec = read_manifest(text)
     files = spec.files
-    spec.cues = _read_transcript(folder, files.get("transcript"))
+    spec.cues, spec.transcript_notes = _read_transcript(folder, files.get("transcript"))
     spec.video = _media(folder, files.get("video"), check_video, settings.MAX_VIDEO_UPLOAD_BYTES)
     spec.poster = _media(folder, files.get("poster"), check_image, MAX_POSTER_BYTES)
     return spec
 
 
-def _read_transcript(folder: Path, name: str | None) -> list[ParsedCue]:
+def _read_transcript(folder: Path, name: str | None) -> tuple[list[ParsedCue], list[str]]:
+    """The cues, and the notes for whoever imports: speakers found, encoding, repairs."""
     if not name:
-        return []
+        return [], []
     if not name.lower().endswith(TRANSCRIPT_SUFFIXES):
         _fail("module.transcript", f"{name}: use a .vtt, .srt or .txt file")
     path = _package_file(folder, name, max_bytes=MAX_TRANSCRIPT_BYTES)
     try:
-        return parse_transcript(path.read_bytes(), filename=name)
+        reading = read_transcript(path.read_bytes(), filename=name)
     except TranscriptError as error:
         raise PackageError(transcript_error_message(name, error)) from None
+    summary, warnings = transcript_report(name, reading)
+    return reading.cues, [summary, *warnings]
 
 
 def _media(folder: Path, name: str | None, check, max_bytes: int) -> Path | None:
@@ -630,6 +635,7 @@ def _media(folder: Path, name: str | None, check, max_bytes: int) -> Path | None
 class ImportResult:
     module: Module
     created: bool
+    transcript_notes: list[str] = field(default_factory=list)
 
 
 def import_package(*, path: Path, limits: ZipLimits | None = None) -> ImportResult:
@@ -671,7 +677,7 @@ def _save(spec: ModuleSpec, written: list) -> ImportResult:
     LearningObjective.objects.filter(pk__in=[o.pk for o in stale]).delete()
     replace_cues(module=module, cues=spec.cues)  # last: it refreshes the search vector too
     _check_publishable(module)
-    return ImportResult(module=module, created=created)
+    return ImportResult(module=module, created=created, transcript_notes=spec.transcript_notes)
 
 
 def _validate(instance, where: str, *, exclude: list[str] | None = None) -> None:

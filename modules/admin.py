@@ -8,6 +8,8 @@ through modules.extensions.register_admin_panel (modules/ never imports quizzes/
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -145,6 +147,7 @@ class ModuleAdmin(admin.ModelAdmin):
                     "poster",
                     "duration_seconds",
                     "transcript_file",
+                    "transcript_names_speakers",
                     "transcript_summary",
                 ]
             },
@@ -187,11 +190,12 @@ class ModuleAdmin(admin.ModelAdmin):
         return format_html(
             '<div class="transcript-summary" data-transcript-summary>'
             "<p><strong>{count} lines</strong>, timed from {first} to {last}. "
-            '<a href="{url}">Correct lines</a></p>{untimed}</div>',
+            '<a href="{url}">Correct lines</a></p>{speakers}{untimed}</div>',
             count=stats["count"],
             first=format_timestamp(stats["first"]) or "—",
             last=format_timestamp(stats["last"]) or "—",
             url=_cue_list_url(module),
+            speakers=_speakers(module),
             untimed=_untimed_lines(untimed),
         )
 
@@ -222,8 +226,11 @@ class ModuleAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         module = form.instance
         if form.new_cues is not None:
-            count = replace_cues(module=module, cues=form.new_cues)  # refreshes the vector
-            messages.info(request, f"The transcript was read: {count} lines.")
+            replace_cues(module=module, cues=form.new_cues)  # refreshes the vector
+            summary, warnings = form.transcript_report()
+            messages.info(request, summary)
+            for warning in warnings:
+                messages.warning(request, warning)
         else:
             refresh_search_vector(module)
         if not form.initial.get("is_published"):
@@ -269,6 +276,26 @@ def _missing_while_published(module: Module) -> list[str] | None:
 
 def _cue_list_url(module: Module) -> str:
     return reverse("admin:modules_cue_changelist") + f"?module__id__exact={module.pk}"
+
+
+def _speakers(module: Module) -> str:
+    """Who speaks, with their line counts, each linked to their lines to correct them."""
+    counts = module.cues.values("speaker").annotate(lines=Count("pk")).order_by("-lines", "speaker")
+    if not any(row["speaker"] for row in counts):
+        return mark_safe("<p>No line has a speaker.</p>")
+    items = format_html_join(
+        ", ",
+        '<a href="{}">{}</a> ({} lines)',
+        (
+            (
+                _cue_list_url(module) + f"&speaker={quote(row['speaker'])}",
+                row["speaker"] or "no speaker",
+                row["lines"],
+            )
+            for row in counts
+        ),
+    )
+    return format_html("<p>Speakers: {}.</p>", items)
 
 
 def _untimed_lines(untimed) -> str:
@@ -318,6 +345,11 @@ class CueAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # lines come from a transcript upload, which numbers them
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # The transcript summary links each speaker to their lines (?speaker=Coach) without
+        # a sidebar filter listing every speaker of every module.
+        return lookup == "speaker" or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="time")
     def timestamp(self, cue: Cue) -> str:

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from modules.models import Cue, Module
 from modules.search import refresh_search_vector
-from modules.transcripts import ParsedCue, parse_transcript
+from modules.transcripts import ParsedCue, TranscriptReading, read_transcript
 
 
 @transaction.atomic
@@ -31,6 +31,10 @@ def replace_cues(*, module: Module, cues: Sequence[ParsedCue]) -> int:
     return len(cues)
 
 
-def import_transcript(*, module: Module, data: str | bytes, filename: str = "") -> int:
-    """Parse a transcript file and replace the module's cues; raises TranscriptError."""
-    return replace_cues(module=module, cues=parse_transcript(data, filename=filename))
+def import_transcript(
+    *, module: Module, data: str | bytes, filename: str = "", speaker_labels: bool | None = None
+) -> TranscriptReading:
+    """Read a transcript file and replace the module's cues; raises TranscriptError."""
+    reading = read_transcript(data, filename=filename, speaker_labels=speaker_labels)
+    replace_cues(module=module, cues=reading.cues)
+    return reading

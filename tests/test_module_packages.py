@@ -231,9 +231,22 @@ def test_wrong_values_in_module_toml_are_refused_with_their_place(
     assert_refused(package, f"module.toml: {message}", settings)
 
 
-def test_a_broken_transcript_in_a_package_is_refused_with_its_line(package, settings):
+def test_a_transcript_with_nothing_readable_in_a_package_is_refused_with_its_line(
+    package, settings
+):
+    (package / "transcript.vtt").write_text("\nHello, no header and no cues.\n")
+    assert_refused(package, "transcript.vtt, line 2: not a WebVTT file", settings)
+
+
+def test_a_repaired_transcript_in_a_package_is_imported_and_the_repairs_printed(package):
     (package / "transcript.vtt").write_text("WEBVTT\n\n00:00:01.000 --> nonsense\nHello\n")
-    assert_refused(package, "transcript.vtt, line 3: not a cue timing", settings)
+    out = import_(package)
+    assert "transcript.vtt was read (WebVTT): 1 lines. No speakers: the file marks none." in out
+    assert (
+        "transcript.vtt, line 3: not a cue timing: '00:00:01.000 --> nonsense'; "
+        "its text is kept as an untimed line" in out
+    )
+    assert list(Module.objects.get().cues.values_list("start_seconds", "text")) == [(None, "Hello")]
 
 
 def test_a_renamed_text_file_as_the_video_is_refused(package, settings):

@@ -13,7 +13,7 @@ This package must not import Django models (the models import it).
 from __future__ import annotations
 
 from modules.transcripts.captions import cues_to_vtt, format_vtt_timestamp
-from modules.transcripts.decoding import decode
+from modules.transcripts.decoding import decode, encoding_name
 from modules.transcripts.model import (
     EMPTY,
     CueLike,
@@ -28,6 +28,8 @@ from modules.transcripts.text import cues_to_text, format_timestamp
 from modules.transcripts.timed import SRT, WEBVTT, is_index, is_timing, read_timed
 
 PLAIN = "plain text"
+NOT_WEBVTT = "not a WebVTT file: its first line must be WEBVTT, and cues need timings"
+NOT_SRT = "not an SRT file: it has no cue timing such as 00:00:01,000 --> 00:00:04,000"
 
 __all__ = [
     "CueLike",
@@ -37,6 +39,7 @@ __all__ = [
     "TranscriptReading",
     "cues_to_text",
     "cues_to_vtt",
+    "encoding_name",
     "format_timestamp",
     "format_vtt_timestamp",
     "parse_plain",
@@ -60,16 +63,27 @@ def read_transcript(
         raise TranscriptError(EMPTY)
     fmt = format_of(text, filename)
     if fmt == PLAIN:
-        cues, rule = read_plain(text), "names at paragraph starts (plain format)"
+        cues, rule = read_plain(text), "labels at paragraph starts, the plain format's rule"
     else:
         timed = read_timed(text, fmt, labels=speaker_labels)
         cues, rule = timed.cues, timed.speaker_rule
         repairs = repairs + timed.repairs
     if not cues:
-        raise TranscriptError(f"{EMPTY}: it has no spoken text")
+        raise _nothing_readable(text, fmt)
     if not any(cue.speaker for cue in cues):
         rule = ""
     return TranscriptReading(cues, fmt, encoding, repairs, rule)
+
+
+def _nothing_readable(text: str, fmt: str) -> TranscriptError:
+    """Why a file gave no cue: no timings at all (so not the format it claims), or no text."""
+    lines = [(number, line) for number, line in numbered(text) if line.strip()]
+    if fmt != PLAIN and not any(is_timing(line) for _, line in lines):
+        if fmt == WEBVTT and not lines[0][1].strip().upper().startswith("WEBVTT"):
+            return TranscriptError(NOT_WEBVTT, line=lines[0][0])
+        if fmt == SRT:
+            return TranscriptError(NOT_SRT, line=lines[0][0])
+    return TranscriptError(f"{EMPTY}: it has no spoken text")
 
 
 def parse_transcript(data: str | bytes, *, filename: str = "") -> list[ParsedCue]:

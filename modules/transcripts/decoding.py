@@ -32,6 +32,14 @@ _MAX_CONTROL_SHARE = 0.1
 _ALLOWED_CONTROLS = set("\t\n\r\f\v")
 
 
+_ENCODING_NAMES = {"cp1252": "Windows-1252", "latin_1": "Latin-1", "iso8859_1": "Latin-1"}
+
+
+def encoding_name(encoding: str) -> str:
+    """How people name an encoding: Windows-1252, UTF-16, GB18030."""
+    return _ENCODING_NAMES.get(encoding, encoding.upper().replace("_", "-"))
+
+
 def decode(data: str | bytes) -> tuple[str, str, list[Repair]]:
     """(text, the encoding used, repairs); raises TranscriptError for data that is not text."""
     if isinstance(data, str):
