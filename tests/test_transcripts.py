@@ -139,8 +139,14 @@ def test_timestamp_glued_to_words_still_splits_them():
 
 
 def test_timed_cue_ends_where_the_next_timed_cue_starts():
+    cues = parse_plain("A: [0:01] one\n\nA: [0:09] three")
+    assert [(c.start_seconds, c.end_seconds) for c in cues] == [(1, 9), (9, None)]
+
+
+def test_a_timed_cue_before_an_untimed_one_ends_with_the_untimed_one_s_time():
     cues = parse_plain("A: [0:01] one\n\nB: two\n\nA: [0:09] three")
-    assert [(c.start_seconds, c.end_seconds) for c in cues] == [(1, 9), (None, None), (9, None)]
+    assert [(c.start_seconds, c.end_seconds) for c in cues] == [(1, None), (None, None), (9, None)]
+    assert _times(cues_to_vtt(cues)) == [(1, 5), (5, 9), (9, 13)]
 
 
 def test_timestamps_may_have_hours_and_no_leading_zero():

@@ -165,17 +165,11 @@ def _spread(
 
 
 def _end_times(given: list[_Given], starts: list[int], duration_ms: int | None) -> list[int]:
-    """A line's own end; else the next later start, the duration, or 4 s on. An untimed line
-    put in a timed line's slot ends that line's share of it."""
-    ends = []
-    for index, (item, start) in enumerate(zip(given, starts, strict=True)):
-        end = item.end if item.end is not None else _computed_end(index, starts, duration_ms)
-        following = index + 1
-        shared = following < len(given) and given[following].start is None
-        if shared and start < starts[following] < end:
-            end = starts[following]
-        ends.append(end)
-    return ends
+    """A line's own end; else the next later start, the duration, or 4 s on."""
+    return [
+        item.end if item.end is not None else _computed_end(index, starts, duration_ms)
+        for index, item in enumerate(given)
+    ]
 
 
 def _computed_end(index: int, starts: list[int], duration_ms: int | None) -> int:

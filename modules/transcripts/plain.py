@@ -146,15 +146,16 @@ def _stamp_seconds(written: str, line: int) -> int:
 
 
 def _with_end_times(cues: list[ParsedCue]) -> list[ParsedCue]:
-    """A timed cue ends where the next later timed cue starts (the last ones stay open).
-    Paragraphs with the same timestamp share the time up to the next one: none is hidden."""
+    """A timed cue followed by a timed one ends where the next later one starts: paragraphs
+    with the same timestamp share the time up to the next. Before an untimed paragraph, and
+    at the end, the end stays open: the captions writer computes it with the untimed times."""
     result: list[ParsedCue] = []
-    next_start: float | None = None
-    next_end: float | None = None
+    following: ParsedCue | None = None
     for cue in reversed(cues):
-        if cue.start_seconds is not None:
-            end = next_end if cue.start_seconds == next_start else next_start
+        if cue.start_seconds is not None and following and following.start_seconds is not None:
+            same = following.start_seconds == cue.start_seconds
+            end = following.end_seconds if same else following.start_seconds
             cue = replace(cue, end_seconds=end)
-            next_start, next_end = cue.start_seconds, end
         result.append(cue)
+        following = cue
     return result[::-1]
