@@ -88,13 +88,13 @@ def _vtt_cues(text: str) -> list[ReferenceCue]:
     cues = []
     for caption in webvtt.from_string(text).captions:
         voice, text = html.unescape(caption.voice or ""), html.unescape(caption.text)
-        voice, text = _teams_metadata(text) or (voice, text)
+        voice, text = teams_metadata(text) or (voice, text)
         start, end = caption.start_time.in_milliseconds(), caption.end_time.in_milliseconds()
         cues.append(ReferenceCue(start, end, voice, text))
     return cues
 
 
-def _teams_metadata(text: str) -> tuple[str, str] | None:
+def teams_metadata(text: str) -> tuple[str, str] | None:
     """Microsoft Teams' metadataContent cue: JSON whose spokenText is what was said, and
     speakerName who said it (Microsoft Graph's documentation of callTranscript)."""
     try:

@@ -2,11 +2,11 @@
 
 Every .vtt and .srt file of `<repo>/../shared/corpus/captions` (web-platform-tests, real
 film and Netflix subtitles, broadcast fixtures, Teams and Zoom exports; see its README) is
-read by our reader and by a reference: the `srt` library for SRT and webvtt-py for WebVTT
-(tests/caption_reference.py). Per file: no crash, no word of the reference lost, no speaker
-that the file does not write in that cue, the same start and end times, and captions served
-with the file's own times. Where we differ on purpose, the file is in an allow-list below
-with the reason.
+read by our reader and by a reference: the `srt` library for SRT, webvtt-py for WebVTT
+(tests/caption_reference.py), and Chromium's own `<track>` parser for WebVTT too. Per
+file: no crash, no word of the reference lost, no speaker that the file does not write in
+that cue, the same start and end times, and captions served with the file's own times.
+Where we differ on purpose, the file is in an allow-list below with the reason.
 """
 
 from __future__ import annotations
@@ -19,7 +19,15 @@ import pytest
 import webvtt
 
 from modules.transcripts import ParsedCue, TranscriptError, cues_to_vtt, read_transcript
-from tests.caption_reference import CORPUS, ReferenceCue, corpus_files, reference_cues, words_lost
+from tests.caption_reference import (
+    CORPUS,
+    ReferenceCue,
+    corpus_files,
+    reference_cues,
+    teams_metadata,
+    words,
+    words_lost,
+)
 
 pytestmark = pytest.mark.skipif(
     not CORPUS.is_dir(),
@@ -56,9 +64,12 @@ def _name(path: Path) -> str:
     return str(path.relative_to(CORPUS))
 
 
-def _read(path: Path) -> list[ParsedCue] | None:
+def _read(path: Path, speaker_labels: bool | None = None) -> list[ParsedCue] | None:
     try:
-        return read_transcript(path.read_bytes(), filename=path.name).cues
+        reading = read_transcript(
+            path.read_bytes(), filename=path.name, speaker_labels=speaker_labels
+        )
+        return reading.cues
     except TranscriptError:
         return None
 
@@ -95,8 +106,9 @@ def test_the_allow_lists_name_files_of_the_corpus():
     assert listed <= names, listed - names
 
 
-def test_no_word_of_the_reference_is_lost(corpus_file):
-    cues, reference = _read(corpus_file), _reference(corpus_file)
+@pytest.mark.parametrize("speaker_labels", [None, True], ids=["names-if-convention", "names-asked"])
+def test_no_word_of_the_reference_is_lost(corpus_file, speaker_labels):
+    cues, reference = _read(corpus_file, speaker_labels), _reference(corpus_file)
     if cues is None or not reference:
         pytest.skip("refused (see the test above) or the reference reads no text")
     assert words_lost(reference, [f"{cue.speaker} {cue.text}" for cue in cues]) == Counter()
@@ -161,3 +173,97 @@ def test_captions_are_served_with_the_file_s_times(corpus_file):
 
 def _ms(seconds: float | None) -> int | None:
     return None if seconds is None else round(seconds * 1000)
+
+
+# ----------------------------------------------------------------------------- the browser
+
+VTT_FILES = [path for path in FILES if path.suffix == ".vtt"]
+# Reads a WebVTT text with a <track> of a <video>, as a page playing it would, and returns
+# what the browser's parser made of it: [start ms, end ms, text as shown] per cue.
+TRACK_CUES = """async (text) => {
+  const video = document.createElement("video");
+  const track = document.createElement("track");
+  track.src = URL.createObjectURL(new Blob([text], {type: "text/vtt"}));
+  video.append(track);
+  document.body.append(video);
+  track.track.mode = "hidden";
+  const state = await new Promise((resolve) => {
+    track.addEventListener("load", () => resolve("loaded"));
+    track.addEventListener("error", () => resolve("error"));
+  });
+  const cues = Array.from(track.track.cues || [], (cue) => [
+    Math.round(cue.startTime * 1000), Math.round(cue.endTime * 1000),
+    cue.getCueAsHTML().textContent,
+  ]);
+  video.remove();
+  return {state, cues};
+}"""
+
+
+@pytest.fixture(scope="module")
+def track_page(browser):
+    """One page that reads every WebVTT text given to it."""
+    page = browser.new_page()
+    page.set_content("<!doctype html><title>tracks</title>")
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def browser_readings(track_page) -> dict[str, list[ReferenceCue]]:
+    """What Chromium reads of each WebVTT file of the corpus."""
+    readings = {}
+    for path in VTT_FILES:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        result = track_page.evaluate(TRACK_CUES, text)
+        cues = [
+            ReferenceCue(start, end, *_voice_and_text(text)) for start, end, text in result["cues"]
+        ]
+        readings[_name(path)] = [cue for cue in cues if cue.text.strip()]
+    return readings
+
+
+def _voice_and_text(text: str) -> tuple[str, str]:
+    return teams_metadata(text) or ("", text)
+
+
+@pytest.fixture(params=VTT_FILES, ids=_name)
+def vtt_file(request) -> Path:
+    return request.param
+
+
+@pytest.mark.browser
+def test_a_file_the_browser_plays_is_read(vtt_file, browser_readings):
+    name = _name(vtt_file)
+    if _read(vtt_file) is None and browser_readings[name]:
+        assert name in REFUSED_ALTHOUGH_THE_REFERENCE_READS, f"{name} is refused"
+
+
+@pytest.mark.browser
+def test_no_word_the_browser_shows_is_lost(vtt_file, browser_readings):
+    cues, shown = _read(vtt_file), browser_readings[_name(vtt_file)]
+    if cues is None or not shown:
+        pytest.skip("refused, or the browser shows no text")
+    assert words_lost(shown, [f"{cue.speaker} {cue.text}" for cue in cues]) == Counter()
+
+
+@pytest.mark.browser
+def test_start_and_end_times_are_the_browser_s(vtt_file, browser_readings):
+    name = _name(vtt_file)
+    cues, shown = _read(vtt_file), browser_readings[name]
+    if cues is None or not shown or name in TIMES_DIFFER:
+        pytest.skip(TIMES_DIFFER.get(name, "refused, or the browser shows no text"))
+    ours = {(_ms(c.start_seconds), _ms(c.end_seconds)) for c in cues if c.start_seconds is not None}
+    assert {(cue.start_ms, cue.end_ms) for cue in shown} - ours == set()
+
+
+@pytest.mark.browser
+def test_the_browser_reads_our_captions_with_every_word(corpus_file, track_page):
+    """Our captions.vtt of each corpus file, played by the browser: every word is shown."""
+    cues = _read(corpus_file)
+    if not cues:
+        pytest.skip("refused")
+    result = track_page.evaluate(TRACK_CUES, cues_to_vtt(cues))
+    assert result["state"] == "loaded"
+    shown = Counter(word for _, _, text in result["cues"] for word in words(text))
+    assert Counter(word for cue in cues for word in words(cue.text)) - shown == Counter()

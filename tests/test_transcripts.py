@@ -457,6 +457,14 @@ def test_a_label_at_a_later_line_of_a_cue_starts_a_piece_with_that_speaker():
     ]
 
 
+def test_a_name_alone_in_its_cue_stays_text():
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nNARRATOR:\n\n2\n00:00:02,000 --> 00:00:03,000\nOnce.\n"
+    assert parse_srt(srt, speaker_labels=True) == [
+        cue(1, "", "NARRATOR:", end=2),
+        cue(2, "", "Once.", end=3),
+    ]
+
+
 def test_vtt_formatting_tags_are_stripped_and_entities_unescaped():
     vtt = (
         "WEBVTT\n\n00:01.000 --> 00:02.000\n"

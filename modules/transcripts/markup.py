@@ -69,22 +69,26 @@ def line_labels(segments: Iterable[Segment]) -> list[str]:
 
 
 def pieces(segments: Iterable[Segment], convention: LabelConvention) -> list[tuple[str, str]]:
-    """(speaker, text) of each part of a cue with words in it."""
-    result: list[tuple[str, list[str]]] = []
+    """(speaker, text) of each part of a cue with words in it. A name with no words after
+    it in its cue ("NARRATOR:" alone) names nobody's words here: it stays text."""
+    result: list[tuple[str, str, list[str]]] = []  # (speaker, the label as written, text)
     for segment in segments:
-        result.append((segment.voice, []))
+        result.append((segment.voice, "", []))
         for line in segment.lines:
             if segment.voice:
                 line = without_voice_name(line, segment.voice)
             elif (match := label_at(line)) and convention.is_speaker(label_name(match)):
-                result.append((html.unescape(label_name(match)), []))
+                result.append((html.unescape(label_name(match)), match[0], []))
                 line = line[match.end() :]
-            result[-1][1].append(line)
-    return [
-        (speaker, text)
-        for speaker, parts in result
-        if (text := normalize(html.unescape(" ".join(parts))))
-    ]
+            result[-1][2].append(line)
+    found = []
+    for speaker, label, parts in result:
+        text = normalize(html.unescape(" ".join(parts)))
+        if label and not text:
+            speaker, text = "", normalize(html.unescape(label))
+        if text:
+            found.append((speaker, text))
+    return found
 
 
 def voice_name_prefix(voice: str) -> str:
