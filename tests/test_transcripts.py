@@ -682,6 +682,75 @@ def test_srt_text_before_the_first_cue_is_kept_untimed_and_reported():
     ]
 
 
+# ------------------------------------------------------------------------------ one file a quirk
+
+
+def read_fixture(name: str):
+    return read_transcript((CAPTIONS / name).read_bytes(), filename=name)
+
+
+def test_fixture_windows_1252_is_read_with_its_accents_and_named():
+    reading = read_fixture("windows_1252.srt")
+    assert [c.text for c in reading.cues] == [
+        "Café crème for the naïve résumé reader.",
+        "« Déjà vu », she said — twice.",
+    ]
+    assert reading.encoding == "cp1252"
+
+
+def test_fixture_utf16_with_a_bom():
+    reading = read_fixture("utf16_bom.vtt")
+    assert reading.cues == [cue(1, "Coach", "Grüß dich, señora.", end=2.5)]
+    assert reading.encoding == "utf-16"
+
+
+def test_fixture_of_repairs_keeps_every_cue_and_reports_each_line():
+    reading = read_fixture("repairs.srt")
+    assert [(c.start_seconds, c.end_seconds, c.text) for c in reading.cues] == [
+        (1, 2, "No milliseconds here."),
+        (2.05, 4, "A short millisecond field."),
+        (6, None, "This cue ends before it starts."),
+        (7, 9, "An arrow --> inside the text."),
+        (None, None, "A timing nobody can read."),
+        (12, 13, "The last cue."),
+    ]
+    assert [r.line for r in reading.repairs] == [2, 2, 6, 10, 15, 18]
+
+
+def test_fixture_of_tags_keeps_what_is_not_formatting():
+    assert [c.text for c in read_fixture("tags.srt").cues] == [
+        "<LAUGHING & WHOOPS!>",
+        "If x < y and y > z then x < z.",
+        "Up here & bold",
+    ]
+
+
+def test_fixture_teams_metadata_cues():
+    assert [(c.speaker, c.text) for c in read_fixture("teams_metadata.vtt").cues] == [
+        ("Ana Lima", "Shall we look at your goals?"),
+        ("Sam Ortiz", "Yes, the first one."),
+    ]
+
+
+def test_fixture_overlaps_same_starts_and_a_zero_length_cue_keep_their_times():
+    cues = read_fixture("overlaps.vtt").cues
+    assert [(c.start_seconds, c.end_seconds) for c in cues] == [(1, 6), (2, 3), (2, 4), (5, 5)]
+    assert _times(cues_to_vtt(cues)) == [(1, 6), (2, 3), (2, 4), (5, 5)]
+
+
+def test_fixture_rev_style_names_speakers_at_turns_only():
+    cues = read_fixture("rev_style.srt").cues
+    assert [c.speaker for c in cues] == ["Speaker 1", "Speaker 2", "", "Speaker 1", "Speaker 2"]
+    assert cues[1].text == "My scores. Step 1: I read the notes."
+    assert cues[4].text == "Note: nothing changes."
+
+
+def test_fixture_film_style_sentences_with_colons_name_nobody():
+    reading = read_fixture("film_style.srt")
+    assert reading.speakers == []
+    assert reading.cues[2].text == "The time is 10: 30"
+
+
 # ------------------------------------------------------------------------------ timestamps out
 
 

@@ -27,6 +27,9 @@ _BOMS = [
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 ]
 FALLBACK = "cp1252"
+# How much more "chaos" (charset-normalizer's measure of odd characters, 0 to 1) than the
+# detector's favourite Windows-1252 may show and still be preferred.
+_CHAOS_MARGIN = 0.1
 # A text file has a few stray control characters at most; more than this share is binary.
 _MAX_CONTROL_SHARE = 0.1
 _ALLOWED_CONTROLS = set("\t\n\r\f\v")
@@ -71,15 +74,15 @@ def _decode_bytes(raw: bytes) -> tuple[str, str]:
 
 
 def _detected(raw: bytes) -> str:
-    """charset-normalizer's guess; Windows-1252 when it fits as well as the guess (short
-    texts fit many code pages equally, and Windows-1252 is what Western tools write)."""
+    """charset-normalizer's guess, or Windows-1252 when that reads the bytes about as
+    cleanly (the detector is unsure of short texts, where many code pages fit, and
+    Windows-1252 is what Western tools write)."""
     matches = list(charset_normalizer.from_bytes(raw))
     if not matches:
         return FALLBACK
     best = matches[0]
     for match in matches:
-        as_good = match.chaos <= best.chaos and match.coherence >= best.coherence
-        if match.encoding == FALLBACK and as_good:
+        if match.encoding == FALLBACK and match.chaos <= best.chaos + _CHAOS_MARGIN:
             return FALLBACK
     return best.encoding
 
