@@ -26,6 +26,7 @@ from modules.transcripts import (
     parse_vtt,
     read_transcript,
 )
+from tests.caption_reference import words
 
 FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 CAPTIONS = Path(__file__).parent / "fixtures" / "captions"  # one file for each quirk
@@ -1122,6 +1123,68 @@ def test_plain_transcript_as_text_reads_back_the_same(sample):
 
 # Text as the admin's forms save it: no control characters (NUL is read back as U+FFFD).
 PRINTABLE = st.characters(exclude_categories=["Cc", "Cs"])
+# Cue text for SRT and WebVTT: words, formatting that goes, and text that only looks like
+# markup and stays. (text as written, words a reader must find)
+TIMED_TOKENS = st.one_of(
+    WORDS.filter(lambda word: not any(char in word for char in "<>&{}")).map(lambda w: (w, w)),
+    st.sampled_from(
+        [
+            ("<i>", ""),
+            ("</i>", ""),
+            ("<b>", ""),
+            ('<font color="red">', ""),
+            ("</font>", ""),
+            ("{\\an8}", ""),
+            ("<c.grey>", ""),
+            ("<LAUGHING & WHOOPS!>", "LAUGHING & WHOOPS"),
+            ("x < y and y > z", "x y and y z"),
+            ("&amp;", "&"),
+            ("-->", ""),
+            ("Coach:", "Coach"),
+            ("Note:", "Note"),
+            ("[laughs]", "laughs"),
+        ]
+    ),
+)
+TIMED_CUE = st.tuples(
+    st.integers(0, 5000),  # ms after the previous start
+    st.integers(0, 9000),  # duration in ms
+    st.lists(st.lists(TIMED_TOKENS, min_size=1, max_size=6), min_size=1, max_size=3),
+)
+
+
+def render_timed(cues, fmt: str) -> tuple[str, list[str]]:
+    """An SRT or WebVTT file of the drawn cues, and the words it holds."""
+    separator = "," if fmt == "srt" else "."
+    out, expected, clock = ["WEBVTT", ""] if fmt == "vtt" else [], [], 0
+    for number, (step, duration, lines) in enumerate(cues, start=1):
+        clock += step
+        stamps = f"{_stamp(clock, separator)} --> {_stamp(clock + duration, separator)}"
+        out += [str(number), stamps, *(" ".join(w for w, _ in line) for line in lines), ""]
+        expected += [found for line in lines for _, found in line]
+    return "\n".join(out), words(" ".join(expected))
+
+
+def _stamp(milliseconds: int, separator: str) -> str:
+    seconds, millis = divmod(milliseconds, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    return f"00:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+@PROPERTY
+@given(st.lists(TIMED_CUE, min_size=1, max_size=8), st.sampled_from(["srt", "vtt"]))
+def test_srt_and_webvtt_keep_every_word_with_their_times(cues, fmt):
+    text, expected = render_timed(cues, fmt)
+    if not expected:
+        return  # only formatting was drawn
+    for labels in (None, True):
+        reading = read_transcript(text, filename=f"t.{fmt}", speaker_labels=labels)
+        found = words(" ".join(f"{c.speaker} {c.text}" for c in reading.cues))
+        assert Counter(expected) - Counter(found) == Counter()
+        assert all(c.start_seconds is not None for c in reading.cues)
+        assert reading.repairs == [] or all("-->" in r.message for r in reading.repairs)
+
+
 CUE_STARTS = st.none() | st.floats(0, 10_000, allow_nan=False) | st.integers(0, 10_000)
 
 
