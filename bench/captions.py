@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import webvtt  # noqa: E402
 
+from modules import transcripts  # noqa: E402
 from modules.transcripts import TranscriptError, cues_to_vtt, parse_transcript  # noqa: E402
 from tests.caption_reference import (  # noqa: E402
     CORPUS,
@@ -51,6 +52,9 @@ class Tally:
     files_losing_words: int = 0
     reference_cues: int = 0
     times_changed: int = 0
+    repairs: int = 0
+    files_repaired: int = 0
+    not_utf8: list[str] = field(default_factory=list)
 
 
 def main() -> None:
@@ -82,6 +86,7 @@ def measure(path: Path, corpus: Path, tally: Tally) -> None:
             tally.refused_but_reference_reads.append(name)
         return
     tally.read += 1
+    count_repairs(path, name, tally)
     tally.cues += len(cues)
     tally.with_speaker += sum(1 for cue in cues if cue.speaker)
     tally.speaker_not_in_cue += speakers_not_in_cue(cues, reference or [], path)
@@ -92,6 +97,17 @@ def measure(path: Path, corpus: Path, tally: Tally) -> None:
     tally.files_losing_words += bool(lost)
     tally.reference_cues += len(reference)
     tally.times_changed += times_changed(reference, cues_to_vtt(cues))
+
+
+def count_repairs(path: Path, name: str, tally: Tally) -> None:
+    """Repairs reported and encodings read (the reader before issue 15 had neither)."""
+    if not hasattr(transcripts, "read_transcript"):
+        return
+    reading = transcripts.read_transcript(path.read_bytes(), filename=path.name)
+    tally.repairs += len(reading.repairs)
+    tally.files_repaired += bool(reading.repairs)
+    if not reading.is_utf8:
+        tally.not_utf8.append(f"{name} ({reading.encoding})")
 
 
 def speakers_not_in_cue(cues, reference: list[ReferenceCue], path: Path) -> int:
@@ -131,6 +147,8 @@ def report(tally: Tally, total: int) -> None:
     print(f"  refused although the reference reads them: {len(tally.refused_but_reference_reads)}")
     for line in tally.refused:
         print(f"    refused {line}")
+    print(f"  repairs reported: {tally.repairs} (in {tally.files_repaired} files)")
+    print(f"  read as another encoding than UTF-8: {', '.join(tally.not_utf8) or 'none'}")
     print(f"  cues read: {tally.cues}")
     print(f"  cues with a speaker: {tally.with_speaker}")
     print(f"  cues with a speaker not written in that cue: {tally.speaker_not_in_cue}")
