@@ -93,8 +93,9 @@ class ModuleAdminForm(forms.ModelForm):
         required=False,
         help_text=(
             "For SRT and WebVTT files whose lines begin with who speaks (“COACH: …”). "
-            "Unticked, such names are speakers only where the file writes every speaker so; "
-            "<v Name> voices always are. Plain text transcripts always use their labels."
+            "Unticked, such names are speakers only where the file writes its speakers so "
+            "throughout; WebVTT voices always are. Plain text transcripts always use their "
+            "labels."
         ),
     )
 

@@ -291,7 +291,7 @@ def _convention(texts: list[_TextOfCue], labels: bool | None) -> LabelConvention
 
 
 _RULES: list[tuple[str, Callable[[list[_TextOfCue], LabelConvention], bool]]] = [
-    ("WebVTT voice tags (<v Name>)", lambda texts, _: any(t.has_voice for t in texts)),
+    ("WebVTT voice tags", lambda texts, _: any(t.has_voice for t in texts)),
     ("Microsoft Teams speaker names", lambda texts, _: any(t.teams for t in texts)),
     ("names at line starts, as asked", lambda _, convention: convention.every_label),
     (
