@@ -110,7 +110,7 @@ def _package_files(module: Module) -> list[_OutFile]:
     files = [_OutFile(MANIFEST, toml_writer.dumps(document).encode())]
     cues = list(module.cues.order_by("position"))
     if cues:
-        vtt = cues_to_vtt(cues, duration=module.duration_seconds)
+        vtt = cues_to_vtt(cues, duration=module.duration_seconds, whole_lines=True)
         files.append(_OutFile(TRANSCRIPT, vtt.encode()))
     entry = document["module"]
     for name in ("video", "poster"):

@@ -139,6 +139,18 @@ def test_export_import_into_an_empty_database_and_export_again_is_identical(
         assert sha256(first / name) == sha256(second / name), name
 
 
+def test_the_transcript_comes_back_line_for_line(full_module, tmp_path, settings):
+    """The package holds the transcript's lines, not captions cut to size."""
+    lines = list(full_module.cues.values_list("speaker", "text"))
+    timed = list(full_module.cues.exclude(start_seconds=None).values_list("start_seconds", "text"))
+    first = export(full_module.slug, tmp_path / "first")
+    empty_the_database_and_media(settings)
+    import_(first)
+    module = Module.objects.get()
+    assert list(module.cues.values_list("speaker", "text")) == lines
+    assert set(timed) <= set(module.cues.values_list("start_seconds", "text"))
+
+
 def test_a_zip_export_imports_and_exports_to_the_same_bytes(full_module, tmp_path, settings):
     first = export(full_module.slug, tmp_path / "first.zip")
     empty_the_database_and_media(settings)

@@ -60,16 +60,24 @@ class Caption:
     lines: tuple[str, ...]  # as shown, the prefix included
 
 
-def cues_to_vtt(cues: Iterable[CueLike], *, duration: float | None = None) -> str:
-    """Write cues as WebVTT captions; untimed cues get times between their neighbours."""
+def cues_to_vtt(
+    cues: Iterable[CueLike], *, duration: float | None = None, whole_lines: bool = False
+) -> str:
+    """Write cues as WebVTT captions; untimed cues get times between their neighbours.
+    whole_lines: one cue per transcript line, as it is (a module package's transcript, to
+    be read back line for line), instead of captions cut to a readable size."""
     out = ["WEBVTT", ""]
-    for caption in captions_of(cues, duration=duration):
+    for caption in captions_of(cues, duration=duration, whole_lines=whole_lines):
         out += [f"{_vtt_time(caption.start)} --> {_vtt_time(caption.end)}", _payload(caption), ""]
     return "\n".join(out)
 
 
-def captions_of(cues: Iterable[CueLike], *, duration: float | None = None) -> list[Caption]:
+def captions_of(
+    cues: Iterable[CueLike], *, duration: float | None = None, whole_lines: bool = False
+) -> list[Caption]:
     lines = sorted(_timed_lines(cues, duration), key=lambda line: line.start)
+    if whole_lines:
+        return [Caption(line.start, line.end, line.speaker, "", (line.text,)) for line in lines]
     captions: list[Caption] = []
     previous_speaker = ""
     for line in lines:
