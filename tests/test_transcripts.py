@@ -950,6 +950,12 @@ def test_the_speaker_s_name_is_shown_after_each_change_of_speaker_only():
     ]
 
 
+def test_whole_lines_writes_one_cue_a_line_without_names_in_the_text():
+    vtt = cues_to_vtt([cue(10, "Coach", LONG, end=40)], whole_lines=True)
+    assert vtt == f"WEBVTT\n\n00:00:10.000 --> 00:00:40.000\n<v Coach>{LONG}\n"
+    assert parse_vtt(vtt) == [cue(10, "Coach", LONG, end=40)]
+
+
 def test_the_speaker_s_name_is_never_cut_over_two_lines():
     text = "Are you familiar with the kind of coaching we do here at the school?"
     first = webvtt.from_string(cues_to_vtt([cue(0, "Dr. Mary-Jane O'Brien", text)])).captions[0]
