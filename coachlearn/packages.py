@@ -258,6 +258,8 @@ class ModuleSpec:
     files: dict[str, str] = field(default_factory=dict)  # "video" → "video.webm", …
     cues: list[ParsedCue] = field(default_factory=list)
     transcript_notes: list[str] = field(default_factory=list)  # what reading it found
+    # The transcript's lines start with the speaker's name (SRT/WebVTT; see the admin form).
+    transcript_names_speakers: bool = False
     video: Path | None = None
     poster: Path | None = None
 
@@ -368,6 +370,7 @@ def _module_spec(table: _Table) -> ModuleSpec:
         objectives=table.texts("objectives"),
         quiz=None,
         files={name: table.text(name) for name in ("transcript", "video", "poster")},
+        transcript_names_speakers=table.boolean("transcript_names_speakers"),
     )
     table.done()
     return spec
@@ -595,13 +598,17 @@ def read_package(folder: Path) -> ModuleSpec:
         raise PackageError(f"{MANIFEST}: not UTF-8 text") from None
     spec = read_manifest(text)
     files = spec.files
-    spec.cues, spec.transcript_notes = _read_transcript(folder, files.get("transcript"))
+    spec.cues, spec.transcript_notes = _read_transcript(
+        folder, files.get("transcript"), names_speakers=spec.transcript_names_speakers
+    )
     spec.video = _media(folder, files.get("video"), check_video, settings.MAX_VIDEO_UPLOAD_BYTES)
     spec.poster = _media(folder, files.get("poster"), check_image, MAX_POSTER_BYTES)
     return spec
 
 
-def _read_transcript(folder: Path, name: str | None) -> tuple[list[ParsedCue], list[str]]:
+def _read_transcript(
+    folder: Path, name: str | None, *, names_speakers: bool = False
+) -> tuple[list[ParsedCue], list[str]]:
     """The cues, and the notes for whoever imports: speakers found, encoding, repairs."""
     if not name:
         return [], []
@@ -609,7 +616,8 @@ def _read_transcript(folder: Path, name: str | None) -> tuple[list[ParsedCue], l
         _fail("module.transcript", f"{name}: use a .vtt, .srt or .txt file")
     path = _package_file(folder, name, max_bytes=MAX_TRANSCRIPT_BYTES)
     try:
-        reading = read_transcript(path.read_bytes(), filename=name)
+        labels = True if names_speakers else None
+        reading = read_transcript(path.read_bytes(), filename=name, speaker_labels=labels)
     except TranscriptError as error:
         raise PackageError(transcript_error_message(name, error)) from None
     summary, warnings = transcript_report(name, reading)

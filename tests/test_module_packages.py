@@ -250,6 +250,15 @@ def test_a_transcript_with_nothing_readable_in_a_package_is_refused_with_its_lin
     assert_refused(package, "transcript.vtt, line 2: not a WebVTT file", settings)
 
 
+def test_a_package_may_say_that_its_transcript_lines_start_with_the_speaker(package):
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nCOACH: Welcome.\n"
+    (package / "transcript.srt").write_text(srt)
+    names = '"transcript.srt"\ntranscript_names_speakers = true'
+    edit_manifest(package, '"transcript.vtt"', names)
+    import_(package)
+    assert list(Module.objects.get().cues.values_list("speaker", "text")) == [("COACH", "Welcome.")]
+
+
 def test_a_repaired_transcript_in_a_package_is_imported_and_the_repairs_printed(package):
     (package / "transcript.vtt").write_text("WEBVTT\n\n00:00:01.000 --> nonsense\nHello\n")
     out = import_(package)
