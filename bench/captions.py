@@ -147,8 +147,11 @@ def report(tally: Tally, total: int) -> None:
     print(f"  refused although the reference reads them: {len(tally.refused_but_reference_reads)}")
     for line in tally.refused:
         print(f"    refused {line}")
-    print(f"  repairs reported: {tally.repairs} (in {tally.files_repaired} files)")
-    print(f"  read as another encoding than UTF-8: {', '.join(tally.not_utf8) or 'none'}")
+    if hasattr(transcripts, "read_transcript"):
+        print(f"  repairs reported: {tally.repairs} (in {tally.files_repaired} files)")
+        print(f"  read as another encoding than UTF-8: {', '.join(tally.not_utf8) or 'none'}")
+    else:
+        print("  repairs and encodings: not reported by this reader")
     print(f"  cues read: {tally.cues}")
     print(f"  cues with a speaker: {tally.with_speaker}")
     print(f"  cues with a speaker not written in that cue: {tally.speaker_not_in_cue}")
