@@ -437,6 +437,27 @@ def test_labels_that_are_the_file_s_convention_are_speakers_but_not_carried():
     assert reading.speaker_rule == "names at line starts, a convention of this file"
 
 
+def _srt_of(texts: list[str]) -> str:
+    """One cue a second."""
+    return "".join(
+        f"{n}\n00:{n // 60:02d}:{n % 60:02d},000 --> 00:{n // 60:02d}:{n % 60:02d},900\n{text}\n\n"
+        for n, text in enumerate(texts, start=1)
+    )
+
+
+def test_names_at_turns_only_count_when_they_are_a_twentieth_of_the_cues():
+    turns = ["Speaker 1: So.", *["words"] * 14, "Speaker 2: Yes.", *["words"] * 14] * 2
+    # 4 labels in 60 cues: 6.7 %
+    assert {c.speaker for c in parse_srt(_srt_of(turns))} == {"", "Speaker 1", "Speaker 2"}
+    rarer = turns + ["words"] * 30  # 4 in 90: 4.4 %
+    assert {c.speaker for c in parse_srt(_srt_of(rarer))} == {""}
+
+
+def test_a_sentence_opening_twice_is_no_convention():
+    texts = ["Note: one.", "words", "Note: two.", "words"]
+    assert {c.speaker for c in parse_srt(_srt_of(texts))} == {""}
+
+
 def test_one_off_names_in_capitals_count_when_capitals_are_the_convention():
     srt = (CAPTIONS / "broadcast_style.srt").read_text()
     assert [c.speaker for c in parse_srt(srt)] == ["", "MAN", "", "MAN 2", "MAN 2", "NARRATOR"]

@@ -42,14 +42,15 @@ def label_name(match: re.Match[str]) -> str:
 # The rule for a file's convention (SRT, WebVTT). Labels are counted at the start of cue
 # lines. The file writes speakers as labels when
 # - at least MIN_LABELLED lines start with one, and they are at least MIN_SHARE of the cues
-#   (a film with three "J'ai dit:" among 1,332 cues has no such convention);
+#   (captions whose speaker changes every 15 cues count; a film with three "J'ai dit:"
+#   among 1,332 cues does not);
 # - some names recur (at least twice), at most MAX_NAMES of them (a few people speak), and
 #   the names that are speakers make at least SPEAKER_SHARE of the labels (ordinary
 #   sentences do not repeat their openings).
 # The speakers are the recurring names, and a name seen once when it is written in capitals
 # like every recurring one (broadcast captions: "MAN:", "MAN 2:", "NARRATOR:").
-MIN_LABELLED = 2
-MIN_SHARE = 0.1
+MIN_LABELLED = 3
+MIN_SHARE = 0.05
 SPEAKER_SHARE = 2 / 3
 MAX_NAMES = 12
 
