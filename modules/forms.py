@@ -59,7 +59,7 @@ def transcript_report(name: str, reading: TranscriptReading) -> tuple[str, list[
     """What the admin is told of a transcript that was read: a summary (lines, format,
     speakers) and warnings (the encoding when not UTF-8, each repair with its line)."""
     count = len(reading.cues)
-    summary = f"{name} was read ({reading.format}): {count} lines. "
+    summary = f"{name} was read ({reading.format}): {count} line{'' if count == 1 else 's'}. "
     if reading.speakers:
         summary += f"Speakers: {', '.join(reading.speakers)} (from {reading.speaker_rule})."
     else:

@@ -27,7 +27,7 @@ def test_transcript_to_vtt_reports_repairs_on_stderr_and_can_take_names_as_speak
     call_command("transcript_to_vtt", str(path), "--names-speakers", stdout=out, stderr=err)
     assert "<v COACH>COACH: Hello." in out.getvalue()
     assert err.getvalue().splitlines() == [
-        "talk.srt was read (SRT): 1 lines. Speakers: COACH (from names at line starts, as asked).",
+        "talk.srt was read (SRT): 1 line. Speakers: COACH (from names at line starts, as asked).",
         "talk.srt, line 2: 00:00:01 has no milliseconds; read as 00:00:01.000",
     ]
 

@@ -262,7 +262,7 @@ def test_a_package_may_say_that_its_transcript_lines_start_with_the_speaker(pack
 def test_a_repaired_transcript_in_a_package_is_imported_and_the_repairs_printed(package):
     (package / "transcript.vtt").write_text("WEBVTT\n\n00:00:01.000 --> nonsense\nHello\n")
     out = import_(package)
-    assert "transcript.vtt was read (WebVTT): 1 lines. No speakers: the file marks none." in out
+    assert "transcript.vtt was read (WebVTT): 1 line. No speakers: the file marks none." in out
     assert (
         "transcript.vtt, line 3: not a cue timing: '00:00:01.000 --> nonsense'; "
         "its text is kept as an untimed line" in out
