@@ -37,6 +37,7 @@ from modules.forms import (
     MAX_TRANSCRIPT_BYTES,
     TRANSCRIPT_SUFFIXES,
     transcript_error_message,
+    transcript_report,
 )
 from modules.media_files import (
     MAX_POSTER_BYTES,
@@ -54,7 +55,7 @@ from modules.transcripts import (
     TranscriptError,
     cues_to_vtt,
     format_timestamp,
-    parse_transcript,
+    read_transcript,
 )
 from quizzes.models import Choice, Question, Quiz
 
@@ -114,7 +115,7 @@ def _package_files(module: Module) -> list[_OutFile]:
     files = [_OutFile(MANIFEST, toml_writer.dumps(document).encode())]
     cues = list(module.cues.order_by("position"))
     if cues:
-        vtt = cues_to_vtt(cues, duration=module.duration_seconds)
+        vtt = cues_to_vtt(cues, duration=module.duration_seconds, whole_lines=True)
         files.append(_OutFile(TRANSCRIPT, vtt.encode()))
     entry = document["module"]
     for name in ("video", "poster"):
@@ -256,6 +257,9 @@ class ModuleSpec:
     quiz: QuizSpec | None
     files: dict[str, str] = field(default_factory=dict)  # "video" → "video.webm", …
     cues: list[ParsedCue] = field(default_factory=list)
+    transcript_notes: list[str] = field(default_factory=list)  # what reading it found
+    # The transcript's lines start with the speaker's name (SRT/WebVTT; see the admin form).
+    transcript_names_speakers: bool = False
     video: Path | None = None
     poster: Path | None = None
 
@@ -369,6 +373,7 @@ def _module_spec(table: _Table) -> ModuleSpec:
         objectives=table.texts("objectives"),
         quiz=None,
         files={name: table.text(name) for name in ("transcript", "video", "poster")},
+        transcript_names_speakers=table.boolean("transcript_names_speakers"),
     )
     table.done()
     return spec
@@ -596,22 +601,30 @@ def read_package(folder: Path) -> ModuleSpec:
         raise PackageError(f"{MANIFEST}: not UTF-8 text") from None
     spec = read_manifest(text)
     files = spec.files
-    spec.cues = _read_transcript(folder, files.get("transcript"))
+    spec.cues, spec.transcript_notes = _read_transcript(
+        folder, files.get("transcript"), names_speakers=spec.transcript_names_speakers
+    )
     spec.video = _media(folder, files.get("video"), "video", settings.MAX_VIDEO_UPLOAD_BYTES)
     spec.poster = _media(folder, files.get("poster"), "poster", MAX_POSTER_BYTES)
     return spec
 
 
-def _read_transcript(folder: Path, name: str | None) -> list[ParsedCue]:
+def _read_transcript(
+    folder: Path, name: str | None, *, names_speakers: bool = False
+) -> tuple[list[ParsedCue], list[str]]:
+    """The cues, and the notes for whoever imports: speakers found, encoding, repairs."""
     if not name:
-        return []
+        return [], []
     if not name.lower().endswith(TRANSCRIPT_SUFFIXES):
         _fail("module.transcript", f"{name}: use a .vtt, .srt or .txt file")
     path = _package_file(folder, name, max_bytes=MAX_TRANSCRIPT_BYTES)
     try:
-        return parse_transcript(path.read_bytes(), filename=name)
+        labels = True if names_speakers else None
+        reading = read_transcript(path.read_bytes(), filename=name, speaker_labels=labels)
     except TranscriptError as error:
         raise PackageError(transcript_error_message(name, error)) from None
+    summary, warnings = transcript_report(name, reading)
+    return reading.cues, [summary, *warnings]
 
 
 def _media(folder: Path, name: str | None, role: MediaRole, max_bytes: int) -> Path | None:
@@ -633,6 +646,7 @@ def _media(folder: Path, name: str | None, role: MediaRole, max_bytes: int) -> P
 class ImportResult:
     module: Module
     created: bool
+    transcript_notes: list[str] = field(default_factory=list)
 
 
 def import_package(*, path: Path, limits: ZipLimits | None = None) -> ImportResult:
@@ -677,7 +691,7 @@ def _save(spec: ModuleSpec, written: list) -> ImportResult:
         video_changed(module=module)
     replace_cues(module=module, cues=spec.cues)  # last: it refreshes the search vector too
     _check_publishable(module)
-    return ImportResult(module=module, created=created)
+    return ImportResult(module=module, created=created, transcript_notes=spec.transcript_notes)
 
 
 def _validate(instance, where: str, *, exclude: list[str] | None = None) -> None:

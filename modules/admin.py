@@ -8,6 +8,8 @@ through modules.extensions.register_admin_panel (modules/ never imports quizzes/
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -162,6 +164,7 @@ class ModuleAdmin(admin.ModelAdmin):
                     "duration_seconds",
                     "video_processing",
                     "transcript_file",
+                    "transcript_names_speakers",
                     "transcript_summary",
                 ]
             },
@@ -276,12 +279,13 @@ class ModuleAdmin(admin.ModelAdmin):
             '<div class="transcript-summary" data-transcript-summary>'
             "<p><strong>{count} lines</strong>, timed from {first} to {last}. "
             '<a href="{url}">Correct lines</a> · <a href="{timing_url}">Time this transcript '
-            "to the video</a></p>{untimed}</div>",
+            "to the video</a></p>{speakers}{untimed}</div>",
             count=stats["count"],
             first=format_timestamp(stats["first"]) or "—",
             last=format_timestamp(stats["last"]) or "—",
             url=_cue_list_url(module),
             timing_url=reverse("admin:modules_module_timing", args=[module.pk]),
+            speakers=_speakers(module),
             untimed=_untimed_lines(untimed),
         )
 
@@ -314,8 +318,11 @@ class ModuleAdmin(admin.ModelAdmin):
         if "video" in form.changed_data:
             video_changed(module=module)
         if form.new_cues is not None:
-            count = replace_cues(module=module, cues=form.new_cues)  # refreshes the vector
-            messages.info(request, f"The transcript was read: {count} lines.")
+            replace_cues(module=module, cues=form.new_cues)  # refreshes the vector
+            summary, warnings = form.transcript_report()
+            messages.info(request, summary)
+            for warning in warnings:
+                messages.warning(request, warning)
         else:
             refresh_search_vector(module)
         if not form.initial.get("is_published"):
@@ -361,6 +368,26 @@ def _missing_while_published(module: Module) -> list[str] | None:
 
 def _cue_list_url(module: Module) -> str:
     return reverse("admin:modules_cue_changelist") + f"?module__id__exact={module.pk}"
+
+
+def _speakers(module: Module) -> str:
+    """Who speaks, with their line counts, each linked to their lines to correct them."""
+    counts = module.cues.values("speaker").annotate(lines=Count("pk")).order_by("-lines", "speaker")
+    if not any(row["speaker"] for row in counts):
+        return mark_safe("<p>No line has a speaker.</p>")
+    items = format_html_join(
+        ", ",
+        '<a href="{}">{}</a> ({} lines)',
+        (
+            (
+                _cue_list_url(module) + f"&speaker={quote(row['speaker'])}",
+                row["speaker"] or "no speaker",
+                row["lines"],
+            )
+            for row in counts
+        ),
+    )
+    return format_html("<p>Speakers: {}.</p>", items)
 
 
 def _untimed_lines(untimed) -> str:
@@ -410,6 +437,11 @@ class CueAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # lines come from a transcript upload, which numbers them
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # The transcript summary links each speaker to their lines (?speaker=Coach) without
+        # a sidebar filter listing every speaker of every module.
+        return lookup == "speaker" or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="time")
     def timestamp(self, cue: Cue) -> str:

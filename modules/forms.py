@@ -12,11 +12,19 @@ from django.core.files.uploadedfile import UploadedFile
 
 from modules.media_files import MediaFileError, MediaRole, check_media, format_size
 from modules.models import Module
-from modules.transcripts import ParsedCue, TranscriptError, parse_transcript
+from modules.transcripts import (
+    ParsedCue,
+    TranscriptError,
+    TranscriptReading,
+    encoding_name,
+    read_transcript,
+)
 
 TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt")
 # A transcript of several hours is well under 1 MB; this bounds what the parser must read.
 MAX_TRANSCRIPT_BYTES = 5 * 10**6
+# Repairs listed one by one; a badly broken file gets a count for the rest.
+REPAIRS_SHOWN = 20
 
 
 def transcript_error_message(name: str, error: TranscriptError) -> str:
@@ -25,8 +33,10 @@ def transcript_error_message(name: str, error: TranscriptError) -> str:
     return f"{where}: {error.message}"
 
 
-def read_transcript(upload: UploadedFile) -> list[ParsedCue]:
-    """Cues from an uploaded transcript, or forms.ValidationError naming the file."""
+def read_transcript_upload(
+    upload: UploadedFile, *, speaker_labels: bool | None = None
+) -> TranscriptReading:
+    """An uploaded transcript read, or forms.ValidationError naming the file."""
     name = upload.name or "transcript"
     if not name.lower().endswith(TRANSCRIPT_SUFFIXES):
         raise forms.ValidationError(
@@ -39,9 +49,32 @@ def read_transcript(upload: UploadedFile) -> list[ParsedCue]:
         )
     upload.seek(0)
     try:
-        return parse_transcript(upload.read(), filename=name)
+        return read_transcript(upload.read(), filename=name, speaker_labels=speaker_labels)
     except TranscriptError as error:
         raise forms.ValidationError(transcript_error_message(name, error)) from None
+
+
+def transcript_report(name: str, reading: TranscriptReading) -> tuple[str, list[str]]:
+    """What the admin is told of a transcript that was read: a summary (lines, format,
+    speakers) and warnings (the encoding when not UTF-8, each repair with its line)."""
+    count = len(reading.cues)
+    summary = f"{name} was read ({reading.format}): {count} line{'' if count == 1 else 's'}. "
+    if reading.speakers:
+        summary += f"Speakers: {', '.join(reading.speakers)} (from {reading.speaker_rule})."
+    else:
+        summary += "No speakers: the file marks none."
+    warnings = []
+    if not reading.is_utf8:
+        warnings.append(
+            f"{name} is not UTF-8; it was read as {encoding_name(reading.encoding)}. "
+            "Check that its accented letters look right."
+        )
+    for repair in reading.repairs[:REPAIRS_SHOWN]:
+        where = f"{name}, line {repair.line}" if repair.line is not None else name
+        warnings.append(f"{where}: {repair.message}")
+    if len(reading.repairs) > REPAIRS_SHOWN:
+        warnings.append(f"{name}: … and {len(reading.repairs) - REPAIRS_SHOWN} more repairs")
+    return summary, warnings
 
 
 class ModuleAdminForm(forms.ModelForm):
@@ -53,6 +86,16 @@ class ModuleAdminForm(forms.ModelForm):
             "SRT (.srt). Uploading one replaces all of the module's transcript lines."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(TRANSCRIPT_SUFFIXES)}),
+    )
+    transcript_names_speakers = forms.BooleanField(
+        label="Lines start with the speaker's name",
+        required=False,
+        help_text=(
+            "For SRT and WebVTT files whose lines begin with who speaks (“COACH: …”). "
+            "Unticked, such names are speakers only where the file writes its speakers so "
+            "throughout; WebVTT voices always are. Plain text transcripts always use their "
+            "labels."
+        ),
     )
 
     class Meta:
@@ -82,7 +125,7 @@ class ModuleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.new_cues: list[ParsedCue] | None = None
+        self.transcript_reading: TranscriptReading | None = None
         if "published_at" in self.fields:
             # The admin's split date and time inputs stand under the field's legend with a
             # bare "Date:" and "Time:" text, not labels: name them for screen readers.
@@ -113,8 +156,23 @@ class ModuleAdminForm(forms.ModelForm):
             upload.name = kind.stored_name()
         return upload
 
-    def clean_transcript_file(self):
-        upload = self.cleaned_data.get("transcript_file")
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("transcript_file")
         if upload:
-            self.new_cues = read_transcript(upload)
-        return upload
+            # Here rather than in clean_transcript_file: it needs the checkbox's answer.
+            labels = True if cleaned.get("transcript_names_speakers") else None
+            try:
+                self.transcript_reading = read_transcript_upload(upload, speaker_labels=labels)
+            except forms.ValidationError as error:
+                self.add_error("transcript_file", error)
+        return cleaned
+
+    @property
+    def new_cues(self) -> list[ParsedCue] | None:
+        return self.transcript_reading.cues if self.transcript_reading else None
+
+    def transcript_report(self) -> tuple[str, list[str]]:
+        upload = self.cleaned_data["transcript_file"]
+        assert self.transcript_reading is not None
+        return transcript_report(upload.name or "transcript", self.transcript_reading)

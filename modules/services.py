@@ -8,7 +8,7 @@ from django.db import transaction
 
 from modules.models import Cue, Module, TranscriptTiming, VideoProcessing
 from modules.search import refresh_search_vector
-from modules.transcripts import ParsedCue, parse_transcript
+from modules.transcripts import ParsedCue, TranscriptReading, read_transcript
 
 
 class ModuleError(Exception):
@@ -35,9 +35,13 @@ def replace_cues(*, module: Module, cues: Sequence[ParsedCue]) -> int:
     return len(cues)
 
 
-def import_transcript(*, module: Module, data: str | bytes, filename: str = "") -> int:
-    """Parse a transcript file and replace the module's cues; raises TranscriptError."""
-    return replace_cues(module=module, cues=parse_transcript(data, filename=filename))
+def import_transcript(
+    *, module: Module, data: str | bytes, filename: str = "", speaker_labels: bool | None = None
+) -> TranscriptReading:
+    """Read a transcript file and replace the module's cues; raises TranscriptError."""
+    reading = read_transcript(data, filename=filename, speaker_labels=speaker_labels)
+    replace_cues(module=module, cues=reading.cues)
+    return reading
 
 
 def video_changed(*, module: Module) -> None:

@@ -203,6 +203,65 @@ def test_webvtt_and_srt_transcripts_are_read(admin_client, name):
     assert Module.objects.get(slug="giving-feedback").cues.count() == len(expected) > 0
 
 
+SPEAKERS_ONCE_EACH = (
+    b"1\n00:00:01,000 --> 00:00:02,000\nCOACH: Welcome.\n\n"
+    b"2\n00:00:02,000 --> 00:00:04,000\nStudent: Thanks.\n\n"
+    b"3\n00:00:04,000 --> 00:00:05,000\nNote: this part is optional.\n"
+)
+
+
+def test_names_at_line_starts_are_speakers_when_the_admin_ticks_the_box(admin_client):
+    data = module_form(transcript_file=transcript(SPEAKERS_ONCE_EACH, "talk.srt"))
+    response = admin_client.post(ADD_URL, {**data, "transcript_names_speakers": "on"}, follow=True)
+    module = Module.objects.get(slug="giving-feedback")
+    assert [cue.speaker for cue in module.cues.all()] == ["COACH", "Student", "Note"]
+    assert (
+        "talk.srt was read (SRT): 3 lines. Speakers: COACH, Student, Note "
+        "(from names at line starts, as asked)." in page_messages(response)
+    )
+
+
+def test_names_once_each_are_text_unless_the_box_is_ticked(admin_client):
+    data = module_form(transcript_file=transcript(SPEAKERS_ONCE_EACH, "talk.srt"))
+    response = admin_client.post(ADD_URL, data, follow=True)
+    module = Module.objects.get(slug="giving-feedback")
+    assert [cue.speaker for cue in module.cues.all()] == ["", "", ""]
+    assert module.cues.first().text == "COACH: Welcome."
+    assert "talk.srt was read (SRT): 3 lines. No speakers: the file marks none." in (
+        page_messages(response)
+    )
+
+
+def test_the_encoding_and_every_repair_are_reported_with_their_lines(admin_client):
+    srt = "1\n00:00:01 --> 00:00:02,000\nCafé\n\n2\n00:00:05,000 --> 00:00:03,000\nNaïve\n"
+    data = module_form(transcript_file=transcript(srt.encode("cp1252"), "old.srt"))
+    shown = page_messages(admin_client.post(ADD_URL, data, follow=True))
+    assert shown[1:-1] == [
+        "old.srt is not UTF-8; it was read as Windows-1252. "
+        "Check that its accented letters look right.",
+        "old.srt, line 2: 00:00:01 has no milliseconds; read as 00:00:01.000",
+        "old.srt, line 6: the cue ends before it starts (00:00:05,000 --> 00:00:03,000); "
+        "its end is computed",
+    ]
+    module = Module.objects.get(slug="giving-feedback")
+    assert list(module.cues.values_list("text", "start_seconds", "end_seconds")) == [
+        ("Café", 1.0, 2.0),
+        ("Naïve", 5.0, None),
+    ]
+
+
+def test_the_summary_lists_the_speakers_linked_to_their_lines(admin_client):
+    admin_client.post(ADD_URL, module_form(transcript_file=transcript()))
+    module = Module.objects.get(slug="giving-feedback")
+    page = admin_client.get(reverse("admin:modules_module_change", args=[module.pk]))
+    summary = page.content.decode()
+    assert "Speakers: <a" in summary and "Student</a> (2 lines)" in summary
+    link = reverse("admin:modules_cue_changelist") + f"?module__id__exact={module.pk}"
+    lines = admin_client.get(link + "&speaker=Student")
+    assert lines.status_code == 200
+    assert [cue.speaker for cue in lines.context["cl"].result_list] == ["Student", "Student"]
+
+
 def test_uploading_a_transcript_again_replaces_the_lines(admin_client):
     module = make_module(cues=30, published=False)
     url = reverse("admin:modules_module_change", args=[module.pk])

@@ -88,3 +88,25 @@ def test_transcript_stays_readable_without_javascript(browser, live_server, modu
         assert "Line 29 about confidentiality" in page.inner_text("[data-transcript-list]")
     finally:
         context.close()
+
+
+def test_the_caption_shown_while_playing_names_its_speaker(page, live_server, tmp_path):
+    """Browsers do not show <v> names: the caption's own text says who speaks."""
+    from modules.services import replace_cues
+    from modules.transcripts import parse_transcript
+    from tests.conftest import DEMO_DIR
+
+    module = attach_demo_video(make_module(duration_seconds=200))
+    demo = (DEMO_DIR / "coaching-basics.txt").read_bytes()
+    replace_cues(module=module, cues=parse_transcript(demo, filename="coaching-basics.txt"))
+    _open(page, live_server, module, "?t=38")
+    page.evaluate("document.querySelector('video').play()")
+    shown = page.wait_for_function(
+        """() => {
+          const cues = document.querySelector('video').textTracks[0].activeCues || [];
+          const texts = Array.from(cues, (cue) => cue.getCueAsHTML().textContent);
+          return texts.length && texts;
+        }"""
+    ).json_value()
+    page.screenshot(path=str(tmp_path / "caption-with-speaker.png"))
+    assert shown == ["STUDENT: Thanks. I wasn't really\nsure what this meeting was for."]

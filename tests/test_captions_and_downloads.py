@@ -26,7 +26,7 @@ def module(db):
     return module
 
 
-def test_captions_are_valid_webvtt_with_the_same_cues_and_voices(client, module):
+def test_captions_are_valid_webvtt_with_the_same_cues_voices_and_names_shown(client, module):
     response = client.get(reverse("modules:captions", args=[module.slug]))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/vtt; charset=utf-8"
@@ -34,7 +34,13 @@ def test_captions_are_valid_webvtt_with_the_same_cues_and_voices(client, module)
     assert body.startswith("WEBVTT")
     assert "<v Coach>" in body
     captions = webvtt.from_buffer(io.StringIO(body))
-    assert [html.unescape(caption.text) for caption in captions] == [cue.text for cue in CUES]
+    # The name is in the text after each change of speaker: browsers do not show <v>.
+    assert [html.unescape(caption.text) for caption in captions] == [
+        "HOST: Welcome to the module.",
+        "COACH: (Into phone) Hello.",
+        "Tell me & show <me>.",
+        "STUDENT: Are you sure?",
+    ]
     assert "Tell me &amp; show &lt;me&gt;." in body
     assert [caption.voice for caption in captions] == [cue.speaker for cue in CUES]
 

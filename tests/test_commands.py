@@ -17,7 +17,19 @@ def test_transcript_to_vtt_prints_captions(tmp_path):
     out = io.StringIO()
     call_command("transcript_to_vtt", str(path), stdout=out)
     assert out.getvalue().startswith("WEBVTT")
-    assert "<v Student>Hi, thanks for meeting." in out.getvalue()
+    assert "<v Student>STUDENT: Hi, thanks for meeting." in out.getvalue()
+
+
+def test_transcript_to_vtt_reports_repairs_on_stderr_and_can_take_names_as_speakers(tmp_path):
+    path = tmp_path / "talk.srt"
+    path.write_text("1\n00:00:01 --> 00:00:02,000\nCOACH: Hello.\n")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("transcript_to_vtt", str(path), "--names-speakers", stdout=out, stderr=err)
+    assert "<v COACH>COACH: Hello." in out.getvalue()
+    assert err.getvalue().splitlines() == [
+        "talk.srt was read (SRT): 1 line. Speakers: COACH (from names at line starts, as asked).",
+        "talk.srt, line 2: 00:00:01 has no milliseconds; read as 00:00:01.000",
+    ]
 
 
 def test_transcript_to_vtt_names_the_file_and_line_of_an_error(tmp_path):
@@ -31,11 +43,13 @@ def test_import_transcript_replaces_the_cues(tmp_path):
     module = make_module(cues=5)
     path = tmp_path / "talk.txt"
     path.write_text(PLAIN)
-    call_command("import_transcript", module.slug, str(path), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import_transcript", module.slug, str(path), stdout=out)
     assert list(module.cues.values_list("speaker", "start_seconds")) == [
         ("Coach", 0.0),
         ("Student", 7.0),
     ]
+    assert "talk.txt was read (plain text): 2 lines. Speakers: Coach, Student" in out.getvalue()
 
 
 def test_import_transcript_changes_nothing_when_the_file_is_bad(tmp_path):

@@ -245,6 +245,7 @@ KEYS = [
     "objectives",
     "competencies",
     "transcript",
+    "transcript_names_speakers",
     "video",
     "poster",
     "pass_mark",

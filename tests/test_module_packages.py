@@ -139,6 +139,18 @@ def test_export_import_into_an_empty_database_and_export_again_is_identical(
         assert sha256(first / name) == sha256(second / name), name
 
 
+def test_the_transcript_comes_back_line_for_line(full_module, tmp_path, settings):
+    """The package holds the transcript's lines, not captions cut to size."""
+    lines = list(full_module.cues.values_list("speaker", "text"))
+    timed = list(full_module.cues.exclude(start_seconds=None).values_list("start_seconds", "text"))
+    first = export(full_module.slug, tmp_path / "first")
+    empty_the_database_and_media(settings)
+    import_(first)
+    module = Module.objects.get()
+    assert list(module.cues.values_list("speaker", "text")) == lines
+    assert set(timed) <= set(module.cues.values_list("start_seconds", "text"))
+
+
 def test_a_zip_export_imports_and_exports_to_the_same_bytes(full_module, tmp_path, settings):
     first = export(full_module.slug, tmp_path / "first.zip")
     empty_the_database_and_media(settings)
@@ -231,9 +243,31 @@ def test_wrong_values_in_module_toml_are_refused_with_their_place(
     assert_refused(package, f"module.toml: {message}", settings)
 
 
-def test_a_broken_transcript_in_a_package_is_refused_with_its_line(package, settings):
+def test_a_transcript_with_nothing_readable_in_a_package_is_refused_with_its_line(
+    package, settings
+):
+    (package / "transcript.vtt").write_text("\nHello, no header and no cues.\n")
+    assert_refused(package, "transcript.vtt, line 2: not a WebVTT file", settings)
+
+
+def test_a_package_may_say_that_its_transcript_lines_start_with_the_speaker(package):
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nCOACH: Welcome.\n"
+    (package / "transcript.srt").write_text(srt)
+    names = '"transcript.srt"\ntranscript_names_speakers = true'
+    edit_manifest(package, '"transcript.vtt"', names)
+    import_(package)
+    assert list(Module.objects.get().cues.values_list("speaker", "text")) == [("COACH", "Welcome.")]
+
+
+def test_a_repaired_transcript_in_a_package_is_imported_and_the_repairs_printed(package):
     (package / "transcript.vtt").write_text("WEBVTT\n\n00:00:01.000 --> nonsense\nHello\n")
-    assert_refused(package, "transcript.vtt, line 3: not a cue timing", settings)
+    out = import_(package)
+    assert "transcript.vtt was read (WebVTT): 1 line. No speakers: the file marks none." in out
+    assert (
+        "transcript.vtt, line 3: not a cue timing: '00:00:01.000 --> nonsense'; "
+        "its text is kept as an untimed line" in out
+    )
+    assert list(Module.objects.get().cues.values_list("start_seconds", "text")) == [(None, "Hello")]
 
 
 def test_a_renamed_text_file_as_the_video_is_refused(package, settings):

@@ -27,3 +27,5 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"{verb} {module.activity_code} {module.title} ({state}).")
         )
+        for note in result.transcript_notes:
+            self.stdout.write(note)

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from modules.transcripts import TranscriptError, cues_to_vtt, parse_transcript
+from modules.forms import transcript_report
+from modules.transcripts import TranscriptError, cues_to_vtt, read_transcript
 
 
 class Command(BaseCommand):
@@ -10,14 +11,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "--names-speakers",
+            action="store_true",
+            help="SRT/WebVTT: every line starts with the speaker's name (COACH: ...).",
+        )
 
-    def handle(self, *args, path: Path, **options):
+    def handle(self, *args, path: Path, names_speakers: bool = False, **options):
         try:
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}") from error
         try:
-            cues = parse_transcript(data, filename=path.name)
+            reading = read_transcript(
+                data, filename=path.name, speaker_labels=True if names_speakers else None
+            )
         except TranscriptError as error:
             raise CommandError(f"{path}: {error}") from error
-        self.stdout.write(cues_to_vtt(cues), ending="")
+        summary, warnings = transcript_report(path.name, reading)
+        for line in [summary, *warnings]:  # on stderr: stdout is the WebVTT
+            self.stderr.write(line)
+        self.stdout.write(cues_to_vtt(reading.cues), ending="")
