@@ -70,21 +70,28 @@ $(BROWSER_LIBRARIES):
 	@test -f $(AXE_JS) && test -f $(HLS_JS)
 	@rm -f var/node/.installed-* && touch $@
 
-# ffmpeg and ffprobe process uploaded videos (modules/video_pipeline.py); installed once
-# with apt-get when missing, like the PDF libraries.
+# ffmpeg and ffprobe process uploaded videos (modules/video_pipeline.py); espeak-ng speaks
+# the demo videos (bin/make_demo_media.py) and the tests' transcripts to time. Installed
+# once with apt-get when missing, like the PDF libraries.
 media-tools:
-	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
-		echo "Installing Debian's ffmpeg for video processing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; }
+	@missing=""; for item in ffmpeg:ffmpeg ffprobe:ffmpeg espeak-ng:espeak-ng; do \
+		command -v "$${item%%:*}" >/dev/null || missing="$$missing $${item#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages for video and speech:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+			|| { echo "Could not install$$missing with apt-get (run as root, or install them)"; exit 1; }; \
+	fi
 
-# A job worker runs beside the development server and stops with it.
+# Job workers run beside the development server and stop with it: one for videos (long,
+# CPU-bound), one for everything else, so mail never waits behind an encoding.
 run: install pdf-libraries media-tools browser-libraries
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py createcachetable
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	@echo "Serving CoachLearn on http://$(HOST):$(PORT)/ with a job worker  (Ctrl-C stops both)"
-	@DEBUG=1 $(BIN)/python manage.py procrastinate worker & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@DEBUG=1 $(BIN)/python manage.py procrastinate worker --queues=$(OTHER_QUEUES) & other=$$!; \
+		DEBUG=1 $(BIN)/python manage.py procrastinate worker --queues=media & media=$$!; \
+		trap 'kill $$other $$media 2>/dev/null; wait $$other $$media 2>/dev/null' EXIT INT TERM; \
 		DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production settings (DEBUG off) under gunicorn. Behind a TLS proxy set HTTPS=1 (the
@@ -102,8 +109,11 @@ test: install system-packages media-tools browser-libraries
 
 # Background jobs under production settings (run as many as needed, on any machine that
 # reaches the database; `make serve` does not start them).
+# QUEUES=media for a machine that processes videos; the default takes everything else.
+OTHER_QUEUES := default,mail,certificates
+QUEUES ?= $(OTHER_QUEUES)
 worker: install pdf-libraries media-tools
-	DEBUG=0 $(BIN)/python manage.py procrastinate worker
+	DEBUG=0 $(BIN)/python manage.py procrastinate worker --queues=$(QUEUES)
 
 lint: install
 	$(BIN)/ruff check .

@@ -26,6 +26,7 @@ class StaffTwoFactorMiddleware:
         if (
             match is not None
             and ADMIN_NAMESPACE in match.namespaces
+            and match.url_name != "logout"  # signing out needs no second factor
             and request.user.is_authenticated
             and request.user.is_staff
         ):

@@ -69,7 +69,7 @@ class PrivateResponsesMiddleware:
 
 class RequestBodyLimitMiddleware:
     """413 for a request body larger than settings.MAX_REQUEST_BODY_BYTES, before anything
-    reads it, except for the admin's views (video and poster uploads).
+    reads it, except for staff in the admin's views (video and poster uploads).
 
     DATA_UPLOAD_MAX_MEMORY_SIZE does not cover file fields, so without this any anonymous
     POST (sign-up, say) could make Django spool hundreds of megabytes to disk. The admin is
@@ -85,7 +85,9 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if "admin" in request.resolver_match.namespaces:
+        # Only signed-in staff may send uploads; anyone else's POST to the admin is limited
+        # like any other (the user is known here: process_view runs after authentication).
+        if "admin" in request.resolver_match.namespaces and request.user.is_staff:
             return None
         limit = settings.MAX_REQUEST_BODY_BYTES
         if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():

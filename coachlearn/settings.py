@@ -339,6 +339,8 @@ FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 # Where video processing works on local copies (modules/video_pipeline.py): room for a few
 # times the largest upload. Each module's folder is emptied when its next run starts.
 VIDEO_WORK_DIR = Path(env_str("VIDEO_WORK_DIR") or VAR_DIR / "work")
+# Longest video the workers process (a crafted file may claim days).
+MAX_VIDEO_SECONDS = env_int("MAX_VIDEO_SECONDS", 4 * 60 * 60)
 # Largest request body anywhere but the admin (which takes the uploads above): forms, quiz
 # answers and progress reports are kilobytes. Larger is 413 before anything is read.
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 10**6)

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from modules.video_pipeline import VideoPipelineError, tool
+from modules.video_pipeline import VideoPipelineError, input_options, tool
 
 SAMPLE_RATE = 16_000
 FRAMES_PER_SECOND = 100  # PocketSphinx's frame rate
@@ -40,7 +40,7 @@ class Proposal:
 def audio_of(video: Path) -> bytes:
     """The video's sound as 16 kHz mono 16-bit PCM, as PocketSphinx reads it."""
     result = subprocess.run(
-        [tool("ffmpeg"), "-v", "error", "-nostdin", "-i", str(video), "-vn", "-ac", "1"]
+        [tool("ffmpeg"), "-v", "error", "-nostdin", *input_options(video), "-vn", "-ac", "1"]
         + ["-ar", str(SAMPLE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"],
         capture_output=True,
         timeout=1800,

@@ -85,8 +85,11 @@ def served_type(field_file: FieldFile) -> MediaType | None:
     suffix = name[name.rfind(".") :].lower() if "." in name else ""
     if suffix in BY_EXTENSION:
         return BY_EXTENSION[suffix]
-    with field_file.storage.open(name, "rb") as handle:
-        head = handle.read(HEAD_BYTES)
+    try:
+        with field_file.storage.open(name, "rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except FileNotFoundError:
+        return None
     return sniff_video(head) or sniff_image(head)
 
 

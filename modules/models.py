@@ -1,3 +1,4 @@
+import hashlib
 import re
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -168,6 +169,17 @@ class Module(models.Model):
                 else None
             )
         return self._ready_processing
+
+    def video_version(self) -> str:
+        """Changes whenever what /video serves changes: part of its address, so a browser
+        never mixes cached ranges of two different files."""
+        processing = self.ready_processing()
+        if processing is not None and processing.has_web_video:
+            return processing.run
+        return hashlib.sha256(self.video.name.encode()).hexdigest()[:12]
+
+    def poster_version(self) -> str:
+        return hashlib.sha256(self.poster.name.encode()).hexdigest()[:12]
 
     def series_position(self):
         """(number, total, previous, next) among the series' published modules, or None."""
@@ -368,6 +380,11 @@ class VideoProcessing(models.Model):
 
     def output_name(self, relative: str) -> str:
         return f"{self.prefix}/{relative}"
+
+    @property
+    def run(self) -> str:
+        """The name of the run that made the outputs (the last part of the prefix)."""
+        return self.prefix.rsplit("/", 1)[-1]
 
 
 class TranscriptTiming(models.Model):

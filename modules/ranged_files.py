@@ -15,7 +15,13 @@ from email.utils import formatdate, parsedate_to_datetime
 from django.conf import settings
 from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.utils.http import content_disposition_header
 
 CHUNK_SIZE = 64 * 1024
@@ -129,7 +135,10 @@ def ranged_file_response(
     never from the stored name.
     """
     name = field_file.name
-    size = field_file.storage.size(name)
+    try:
+        size = field_file.storage.size(name)
+    except FileNotFoundError:
+        raise Http404("This file is not in storage.") from None
     etag, last_modified = _validators(field_file, size)
 
     if settings.MEDIA_SERVING == "x-accel":

@@ -9,6 +9,7 @@ from django.db import transaction
 from modules.models import Cue, Module, TranscriptTiming, VideoProcessing
 from modules.search import refresh_search_vector
 from modules.transcripts import ParsedCue, TranscriptReading, read_transcript
+from modules.video_pipeline import OUTPUT_ROOT, delete_tree
 
 
 class ModuleError(Exception):
@@ -18,6 +19,8 @@ class ModuleError(Exception):
 @transaction.atomic
 def replace_cues(*, module: Module, cues: Sequence[ParsedCue]) -> int:
     """Swap a module's whole transcript for new cues, all or nothing."""
+    # Times proposed for the old lines would land on other lines of the new transcript.
+    TranscriptTiming.objects.filter(module=module).delete()
     Cue.objects.filter(module=module).delete()
     Cue.objects.bulk_create(
         Cue(
@@ -52,8 +55,12 @@ def video_changed(*, module: Module) -> None:
     """
     from modules.tasks import process_video
 
+    # Times proposed from the old video's speech do not apply to the new one.
+    TranscriptTiming.objects.filter(module=module).delete()
     if not module.video:
         VideoProcessing.objects.filter(module=module).delete()
+        storage, root = module.video.storage, f"{OUTPUT_ROOT}/{module.pk}"
+        transaction.on_commit(lambda: delete_tree(storage, root))
         return
     VideoProcessing.objects.update_or_create(
         module=module,
@@ -94,8 +101,8 @@ def accept_timing(*, module: Module) -> int:
 
     Ends are left to be computed from the next line's start, as for any untimed file.
     """
-    timing = TranscriptTiming.objects.select_for_update().get(module=module)
-    if timing.status != TranscriptTiming.Status.READY:
+    timing = TranscriptTiming.objects.select_for_update().filter(module=module).first()
+    if timing is None or timing.status != TranscriptTiming.Status.READY:
         raise ModuleError("There are no proposed times to accept yet.")
     starts = timing.proposed_starts()
     changed = []

@@ -18,13 +18,20 @@ def process_video(*, module_id: int, source: str) -> None:
         return
     if processing.status == VideoProcessing.Status.READY:
         return
+    this_upload = VideoProcessing.objects.filter(pk=processing.pk, source=source)
     try:
-        process_module_video(processing.module)
+        process_module_video(processing.module, source=source)
     except VideoPipelineError as error:
         # The file itself is the problem: trying again would fail the same way.
-        VideoProcessing.objects.filter(pk=processing.pk).update(
-            status=VideoProcessing.Status.FAILED, error=str(error), step="Failed"
+        this_upload.update(status=VideoProcessing.Status.FAILED, error=str(error), step="Failed")
+    except Exception as error:
+        # Shown until a retry starts (the job is retried a few times, then left failed).
+        this_upload.update(
+            status=VideoProcessing.Status.FAILED,
+            error=f"Processing stopped ({type(error).__name__}: {error}).",
+            step="Failed; it is tried again a few times",
         )
+        raise
 
 
 @job(queue="media", retry=RetryStrategy(max_attempts=3, wait=30))
@@ -44,6 +51,12 @@ def align_transcript(*, module_id: int) -> None:
             status=TranscriptTiming.Status.FAILED, error=str(error)
         )
         return
+    except Exception as error:
+        TranscriptTiming.objects.filter(pk=timing.pk).update(
+            status=TranscriptTiming.Status.FAILED,
+            error=f"Timing stopped ({type(error).__name__}: {error}); it is tried again.",
+        )
+        raise
     TranscriptTiming.objects.filter(pk=timing.pk).update(
         status=TranscriptTiming.Status.READY,
         proposals=[{"position": p.position, "start": p.start_seconds} for p in proposals],

@@ -11,7 +11,7 @@ urlpatterns = [
     path("modules/<slug:slug>/transcript.txt", views.transcript_text, name="transcript_text"),
     path("modules/<slug:slug>/video", views.video, name="video"),
     path("modules/<slug:slug>/poster", views.poster, name="poster"),
-    path("modules/<slug:slug>/hls/<path:name>", views.hls, name="hls"),
+    path("modules/<slug:slug>/hls/<str:run>/<path:name>", views.hls, name="hls"),
     # Find and keep
     path("search/", views_search.search, name="search"),
     path("lookup/", views_search.lookup, name="lookup"),

@@ -19,11 +19,13 @@ run, so the job can simply run again.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import logging
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -36,7 +38,7 @@ from django.core.files import File
 from django.core.files.storage import Storage
 from django.db import transaction
 
-from modules.media_files import store_media
+from modules.media_files import HEAD_BYTES, MP4, WEBM, sniff_video, store_media
 from modules.models import Module, VideoProcessing
 
 logger = logging.getLogger(__name__)
@@ -45,12 +47,14 @@ SEGMENT_SECONDS = 4
 RENDITIONS = (360, 720)  # heights; taller sources still get both
 MAX_WEB_HEIGHT = 1080
 OUTPUT_ROOT = "processed"
+MAX_PIXELS = 3840 * 2160
+PR_SET_PDEATHSIG = 1
 WEB_SAFE = {
     # container (ffprobe format names, any of) → video codecs and audio codecs browsers play
     "mp4": ({"h264"}, {"aac", "mp3"}),
     "webm": ({"vp8", "vp9", "av1"}, {"opus", "vorbis"}),
 }
-HLS_NAME = re.compile(r"^(master\.m3u8|v\d/(index\.m3u8|segment\d{3,5}\.ts))$")
+HLS_NAME = re.compile(r"master\.m3u8|v\d/(index\.m3u8|segment\d{3,5}\.ts)")
 
 
 class VideoPipelineError(Exception):
@@ -106,14 +110,29 @@ def tool(name: str) -> str:
     return path
 
 
+def input_options(path: Path) -> list[str]:
+    """How ffmpeg and ffprobe open an uploaded file: as a local file of the container its
+    content was found to be, never another protocol or format a crafted file asks for."""
+    with path.open("rb") as handle:
+        kind = sniff_video(handle.read(HEAD_BYTES))
+    demuxer = {MP4: "mov", WEBM: "matroska"}.get(kind)
+    if demuxer is None:
+        raise VideoPipelineError("The file is not an MP4 or WebM video.")
+    return ["-protocol_whitelist", "file", "-f", demuxer, "-i", str(path)]
+
+
 def probe(path: Path) -> Probe:
-    result = subprocess.run(
-        [tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format"]
-        + ["-show_streams", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    try:
+        result = subprocess.run(
+            [tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format"]
+            + ["-show_streams", *input_options(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=_die_with_parent,
+        )
+    except subprocess.TimeoutExpired:
+        raise VideoPipelineError("Reading the video took too long.") from None
     if result.returncode != 0:
         raise VideoPipelineError(f"The video could not be read: {_last_line(result.stderr)}")
     data = json.loads(result.stdout or "{}")
@@ -125,7 +144,7 @@ def probe(path: Path) -> Probe:
     duration = float(data.get("format", {}).get("duration") or video.get("duration") or 0)
     if duration <= 0:
         raise VideoPipelineError("The video's length could not be read.")
-    return Probe(
+    found = Probe(
         duration=duration,
         formats=tuple(data.get("format", {}).get("format_name", "").split(",")),
         video_codec=video.get("codec_name", ""),
@@ -135,6 +154,22 @@ def probe(path: Path) -> Probe:
         rotation=_rotation(video),
         audio_codec=audio.get("codec_name") if audio else None,
     )
+    _check_limits(found)
+    return found
+
+
+def _check_limits(found: Probe) -> None:
+    """What a worker will take on: a crafted file can claim any size or length."""
+    if found.width * found.height > MAX_PIXELS:
+        raise VideoPipelineError(
+            f"The picture is {found.width}×{found.height}; videos up to 4K "
+            "(3840×2160) are processed. Export it smaller and upload it again."
+        )
+    if found.duration > settings.MAX_VIDEO_SECONDS:
+        raise VideoPipelineError(
+            f"The video is {found.duration / 3600:.1f} hours long; up to "
+            f"{settings.MAX_VIDEO_SECONDS / 3600:g} hours are processed."
+        )
 
 
 def _rotation(stream: dict) -> int:
@@ -157,16 +192,35 @@ def _last_line(text: str) -> str:
 Progress = Callable[[float], None]  # 0.0 … 1.0 of the current step
 
 
+def _die_with_parent() -> None:
+    """In the child: end when the worker ends, even by SIGKILL (Linux's PR_SET_PDEATHSIG),
+    so a killed worker leaves no ffmpeg writing into the folder its retry uses."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run_ffmpeg(arguments: list[str], *, duration: float, progress: Progress) -> None:
     """ffmpeg with its progress read from a pipe; VideoPipelineError with its last words."""
     command = [tool("ffmpeg"), "-hide_banner", "-nostdin", "-y", "-v", "error"]
     command += ["-progress", "pipe:1", "-nostats", *arguments]
+    # Generous for this machine's speed (a minute of 1080p takes well under a minute).
+    deadline = time.monotonic() + max(600.0, 20 * duration)
     with tempfile.TemporaryFile(mode="w+") as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            preexec_fn=_die_with_parent,
+        )
         assert process.stdout is not None
         for line in process.stdout:
             if line.startswith("out_time_us=") and line[12:].strip().isdigit():
                 progress(min(int(line[12:]) / 1e6 / duration, 1.0))
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise VideoPipelineError("Processing took too long and was stopped.")
         code = process.wait()
         if code != 0:
             errors.seek(0)
@@ -176,7 +230,15 @@ def run_ffmpeg(arguments: list[str], *, duration: float, progress: Progress) -> 
 def make_poster(source: Path, out: Path, found: Probe) -> Path:
     at = min(1.0, found.duration / 10)
     run_ffmpeg(
-        ["-ss", f"{at:.3f}", "-i", str(source), "-frames:v", "1", "-vf", "scale=-2:min(720\\,ih)"]
+        [
+            "-ss",
+            f"{at:.3f}",
+            *input_options(source),
+            "-frames:v",
+            "1",
+            "-vf",
+            "scale=-2:min(720\\,ih)",
+        ]
         + [str(out)],
         duration=found.duration,
         progress=lambda _: None,
@@ -191,7 +253,7 @@ def _keyframes() -> list[str]:
 
 def make_web_mp4(source: Path, out: Path, found: Probe, progress: Progress) -> Path:
     height = min(found.shown_height, MAX_WEB_HEIGHT)
-    arguments = ["-i", str(source), "-map", "0:v:0", "-map", "0:a:0?"]
+    arguments = [*input_options(source), "-map", "0:v:0", "-map", "0:a:0?"]
     arguments += ["-vf", f"scale=-2:{height - height % 2},format=yuv420p"]
     arguments += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", *_keyframes()]
     arguments += ["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-movflags", "+faststart", str(out)]
@@ -204,7 +266,7 @@ def make_hls(source: Path, folder: Path, found: Probe, progress: Progress) -> Pa
     heights = [h for h in RENDITIONS if h <= max(found.shown_height, RENDITIONS[0])]
     split = f"[0:v]split={len(heights)}" + "".join(f"[s{i}]" for i in range(len(heights)))
     scales = [f"[s{i}]scale=-2:{h},format=yuv420p[v{i}]" for i, h in enumerate(heights)]
-    arguments = ["-i", str(source), "-filter_complex", ";".join([split, *scales])]
+    arguments = [*input_options(source), "-filter_complex", ";".join([split, *scales])]
     streams = []
     for index, height in enumerate(heights):
         arguments += ["-map", f"[v{index}]"]
@@ -232,12 +294,12 @@ def make_hls(source: Path, folder: Path, found: Probe, progress: Progress) -> Pa
 class _Reporter:
     """Writes the step and percent of a run to its row, at most once a second."""
 
-    def __init__(self, processing: VideoProcessing) -> None:
-        self.pk = processing.pk
+    def __init__(self, rows) -> None:
+        self.rows = rows
         self.last = 0.0
 
     def step(self, words: str, percent: int) -> None:
-        VideoProcessing.objects.filter(pk=self.pk).update(step=words, percent=percent)
+        self.rows.update(step=words, percent=percent)
         self.last = time.monotonic()
 
     def within(self, words: str, start: int, end: int) -> Progress:
@@ -248,25 +310,32 @@ class _Reporter:
         return report
 
 
-def process_module_video(module: Module) -> VideoProcessing:
-    """Probe, poster, web copy and HLS for the module's current video (see the docstring)."""
+def process_module_video(module: Module, *, source: str | None = None) -> VideoProcessing:
+    """Probe, poster, web copy and HLS for the module's video `source` (see the docstring).
+
+    `source` is the stored name the job was queued for; if the video was replaced since,
+    the outputs are dropped at the end instead of being shown for the new one.
+    """
+    source = source or module.video.name
     processing = VideoProcessing.objects.get(module=module)
     storage = module.video.storage
     remove_stale_outputs(processing, storage)
-    VideoProcessing.objects.filter(pk=processing.pk).update(
+    # Every write about this run names its upload: a video replaced meanwhile keeps its row.
+    this_run = VideoProcessing.objects.filter(pk=processing.pk, source=source)
+    this_run.update(
         status=VideoProcessing.Status.RUNNING, error="", percent=0, step="Reading the video"
     )
-    report = _Reporter(processing)
+    report = _Reporter(this_run)
     prefix = f"{OUTPUT_ROOT}/{module.pk}/{secrets.token_hex(8)}"
-    with _work_folder(module) as folder:
-        source = _local_copy(module, folder)
-        found = probe(source)
-        poster = None if module.poster else make_poster(source, folder / "poster.png", found)
-        hls_source = source
+    with _work_folder(module, prefix.rsplit("/", 1)[1]) as folder:
+        local = _local_copy(module, folder)
+        found = probe(local)
+        poster = None if module.poster else make_poster(local, folder / "poster.png", found)
+        hls_source = local
         web = None
         if not found.is_web_safe():
             web = make_web_mp4(
-                source,
+                local,
                 folder / "web.mp4",
                 found,
                 report.within("Making a copy every browser plays", 5, 50),
@@ -279,15 +348,18 @@ def process_module_video(module: Module) -> VideoProcessing:
         report.step("Saving", 99)
         _upload(folder, storage, prefix, web=web is not None)
         return _switch_to(
-            module.pk, processing.pk, prefix, found, poster=poster, web=web is not None
+            module.pk, processing.pk, source, prefix, found, poster=poster, web=web is not None
         )
 
 
 @contextlib.contextmanager
-def _work_folder(module: Module, purpose: str = "process"):
-    """A local folder for this module's run: what a killed run left there goes first."""
-    folder = Path(settings.VIDEO_WORK_DIR) / f"module-{module.pk}-{purpose}"
-    shutil.rmtree(folder, ignore_errors=True)
+def _work_folder(module: Module, run: str):
+    """A local folder of this run's own; what earlier, killed runs left goes first (one run
+    per module at a time: the job's lock)."""
+    root = Path(settings.VIDEO_WORK_DIR)
+    for stale in root.glob(f"module-{module.pk}-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    folder = root / f"module-{module.pk}-{run}"
     folder.mkdir(parents=True)
     try:
         yield folder
@@ -324,12 +396,14 @@ def _upload(folder: Path, storage: Storage, prefix: str, *, web: bool) -> None:
                 storage.save(f"{prefix}/{relative}", File(handle))
 
 
-def _switch_to(module_pk: int, processing_pk: int, prefix: str, found: Probe, *, poster, web: bool):
+def _switch_to(
+    module_pk: int, processing_pk: int, source: str, prefix: str, found: Probe, *, poster, web: bool
+):
     """The new outputs replace the old in one transaction; the old are deleted after it."""
     with transaction.atomic():
         module = Module.objects.select_for_update().get(pk=module_pk)
         processing = VideoProcessing.objects.select_for_update().get(pk=processing_pk)
-        if processing.source != module.video.name:
+        if not source == processing.source == module.video.name:
             # The video was replaced while this ran: these outputs belong to nobody.
             transaction.on_commit(lambda: delete_tree(module.video.storage, prefix))
             return processing

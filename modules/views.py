@@ -252,18 +252,22 @@ HLS_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
 
 
 @require_safe
-def hls(request, slug, name):
-    """The streaming versions (playlists and segments), under the module's access rules."""
+def hls(request, slug, run, name):
+    """The streaming versions (playlists and segments), under the module's access rules.
+
+    Their address names the processing run that made them, so a new upload's stream has
+    new addresses and each may be cached for good.
+    """
     module = _get_module_for_user(request, slug)
     processing = module.ready_processing()
-    if processing is None or not processing.has_hls or not HLS_NAME.match(name):
+    if processing is None or not processing.has_hls or run != processing.run:
         raise Http404("No streaming version of this video.")
+    if not HLS_NAME.fullmatch(name):
+        raise Http404("No such part of the stream.")
     stored = StoredFile(processing.output_name(f"hls/{name}"), module.video.storage)
+    cache = "public, max-age=31536000, immutable" if module.is_live else "private, no-store"
     return ranged_file_response(
-        request,
-        stored,
-        content_type=HLS_TYPES[name[name.rfind(".") :]],
-        cache_control=_public_or_private(module),
+        request, stored, content_type=HLS_TYPES[name[name.rfind(".") :]], cache_control=cache
     )
 
 

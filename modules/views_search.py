@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from accounts.roles import require_staff_two_factor
 from modules.models import Module, normalise_activity_code, search_params, search_url
 from modules.saved import SearchNameForm
 from modules.search import (
@@ -87,5 +88,7 @@ def lookup(request):
     code = normalise_activity_code(typed)
     module = Module.objects.visible_to(request.user).filter(activity_code=code).first()
     if module is not None:
+        if not module.is_live:
+            require_staff_two_factor(request.user)  # a draft's code is a staff right too
         return redirect(module)
     return render(request, "modules/lookup.html", {"typed": typed, "code": code}, status=404)

@@ -104,8 +104,8 @@ TABLE: dict[str, Case | list[Case]] = {
         Case("/modules/{draft}/poster", DRAFT),
     ],
     "modules:hls": [
-        Case("/modules/{slug}/hls/master.m3u8", PUBLISHED),
-        Case("/modules/{draft}/hls/master.m3u8", DRAFT),
+        Case("/modules/{slug}/hls/ready/master.m3u8", PUBLISHED),
+        Case("/modules/{draft}/hls/ready/master.m3u8", DRAFT),
     ],
     # --- search, lookup, saved searches and courses ---------------------------------
     "modules:search": Case("/search/?q=confidentiality", PUBLISHED),
@@ -196,6 +196,11 @@ TABLE: dict[str, Case | list[Case]] = {
     "admin/login/": Case("/admin/login/", every(LOGIN)),
     "admin:index": Case("/admin/", ADMIN),
     # Needs the module's view permission: programme staff hold none of the modules app.
+    # Timing a transcript changes the module: those who may change modules.
+    "admin:modules_module_timing": Case(
+        "/admin/modules/module/{module_pk}/timing/",
+        (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 403, 200),
+    ),
     "admin:modules_module_processing": Case(
         "/admin/modules/module/{module_pk}/processing.json",
         (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 403, 200),

@@ -78,3 +78,13 @@ def test_ordinary_forms_are_unaffected(client, learner):
     client.force_login(learner)
     response = client.post(reverse("accounts:profile"), {"certificate_name": "Lee Learner"})
     assert response.status_code == 302
+
+
+def test_an_anonymous_post_to_the_admin_is_limited_like_any_other(client, settings):
+    settings.MAX_REQUEST_BODY_BYTES = 1000
+    response = client.post(
+        "/admin/modules/module/add/",
+        data=b"x" * 5000,
+        content_type="application/octet-stream",
+    )
+    assert response.status_code == 413

@@ -144,3 +144,21 @@ def test_module_authors_see_no_learners_in_the_admin(author, records):
     for model in ("certificates/certificate", "quizzes/attempt", "accounts/user"):
         assert client.get(f"/admin/{model}/").status_code == 403, model
     assert Attempt.objects.exists()
+
+
+def test_looking_up_a_drafts_code_is_a_staff_right_that_needs_two_factor(programme_staff):
+    draft = make_module(published=False)
+    client = signed_in(programme_staff)
+    response = client.get(f"/lookup/?code={draft.activity_code}")
+    assert response.status_code == 302 and response["Location"] == SET_UP
+    response = signed_in(with_two_factor(programme_staff)).get(
+        f"/lookup/?code={draft.activity_code}"
+    )
+    assert response["Location"] == draft.get_absolute_url()
+
+
+def test_staff_without_two_factor_can_still_sign_out_of_the_admin(author):
+    client = signed_in(author)
+    response = client.post("/admin/logout/")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session

@@ -126,3 +126,15 @@ def test_timing_needs_a_video_and_a_transcript(admin_client):
     )
     assert "Upload the video first" in response.content.decode()
     assert not TranscriptTiming.objects.exists()
+
+
+def test_a_new_transcript_drops_times_proposed_for_the_old_one(module, admin_client):
+    time_transcript_later(module=module)
+    align_transcript(module_id=module.pk)
+    assert TranscriptTiming.objects.get(module=module).status == "ready"
+    replace_cues(module=module, cues=parse_transcript(b"Coach: Other words.", filename="t.txt"))
+    assert not TranscriptTiming.objects.filter(module=module).exists()
+    response = admin_client.post(
+        f"/admin/modules/module/{module.pk}/timing/", {"accept": "1"}, follow=True
+    )
+    assert "no proposed times to accept" in response.content.decode()

@@ -45,7 +45,21 @@ def sources(tmp_path_factory) -> dict[str, Path]:
         *["-c:a", "libopus", "-shortest"],
         str(folder / "screen.webm"),
     )
-    return {"phone": folder / "phone.mov", "webm": folder / "screen.webm"}
+    # A phone held upright: landscape frames with a display matrix turning them 90°.
+    ffmpeg(
+        *["-f", "lavfi", "-i", picture.format(size="640x360"), *sound],
+        *["-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"],
+        str(folder / "landscape.mp4"),
+    )
+    ffmpeg(
+        *["-i", str(folder / "landscape.mp4"), "-c", "copy", "-metadata:s:v:0", "rotate=90"],
+        str(folder / "upright.mp4"),
+    )
+    return {
+        "phone": folder / "phone.mov",
+        "webm": folder / "screen.webm",
+        "upright": folder / "upright.mp4",
+    }
 
 
 def streams(path: Path) -> dict:
@@ -157,19 +171,54 @@ def test_learners_get_the_upload_until_processing_is_done_then_the_web_copy(sour
 
 def test_hls_is_served_with_range_under_the_modules_access_rules(sources, client, author):
     module = module_with(sources["webm"], published=False)
-    process_module_video(module)
-    master = f"/modules/{module.slug}/hls/master.m3u8"
-    assert client.get(master).status_code == 404  # a draft: staff only
+    run = process_module_video(module).run
+    base = f"/modules/{module.slug}/hls/{run}"
+    assert client.get(f"{base}/master.m3u8").status_code == 404  # a draft: staff only
     client.force_login(author)
-    response = client.get(master)
+    response = client.get(f"{base}/master.m3u8")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.apple.mpegurl"
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
-    segment = client.get(f"/modules/{module.slug}/hls/v0/segment000.ts", HTTP_RANGE="bytes=0-187")
+    segment = client.get(f"{base}/v0/segment000.ts", HTTP_RANGE="bytes=0-187")
     assert segment.status_code == 206 and segment["Content-Type"] == "video/mp2t"
     assert b"".join(segment.streaming_content)[0] == 0x47  # an MPEG-TS sync byte
-    for name in ("../../../secret_key", "v0/../../web.mp4", "master.m3u8x", "v0/other.ts"):
-        assert client.get(f"/modules/{module.slug}/hls/{name}").status_code == 404, name
+    for name in (
+        "../../../secret_key",
+        "v0/../../web.mp4",
+        "master.m3u8x",
+        "master.m3u8%0A",  # a newline, which `$` would have let through
+        "v0/other.ts",
+        "v1/index.m3u8",  # a name of the right form whose file was never made (360p source)
+        "v0/segment99999.ts",
+    ):
+        assert client.get(f"{base}/{name}").status_code == 404, name
+    assert client.get(f"/modules/{module.slug}/hls/otherrun/master.m3u8").status_code == 404
+
+
+def test_a_published_stream_is_cached_for_good_under_its_runs_address(sources, client):
+    module = module_with(sources["webm"])
+    run = process_module_video(module).run
+    response = client.get(f"/modules/{module.slug}/hls/{run}/master.m3u8")
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    page = client.get(f"/modules/{module.slug}/").content.decode()
+    assert f"/modules/{module.slug}/hls/{run}/master.m3u8" in page
+
+
+def test_a_video_replaced_while_processing_runs_keeps_its_own_processing(sources):
+    module = module_with(sources["webm"])
+    first = module.video.name
+    # The new upload arrives while the run for the first one is under way …
+    module.video.save("new.webm", ContentFile(sources["webm"].read_bytes()), save=True)
+    video_changed(module=module)
+    stale = process_module_video(Module.objects.get(pk=module.pk), source=first)
+    processing = VideoProcessing.objects.get(module=module)
+    # … whose outputs are dropped: the row still waits for the new upload's own run.
+    assert processing.source == module.video.name
+    assert processing.status == VideoProcessing.Status.QUEUED
+    assert Module.objects.get(pk=module.pk).ready_processing() is None
+    assert stale.status == VideoProcessing.Status.QUEUED
+    process_video(module_id=module.pk, source=module.video.name)
+    assert VideoProcessing.objects.get(module=module).status == VideoProcessing.Status.READY
 
 
 def test_a_new_upload_replaces_the_old_outputs(sources, django_capture_on_commit_callbacks):
@@ -218,3 +267,28 @@ def test_probe_reads_duration_codecs_and_size(sources):
     assert abs(found.duration - SECONDS) <= 0.1
     assert not found.is_web_safe()
     assert probe(sources["webm"]).is_web_safe()
+
+
+def test_an_upright_phone_video_is_turned_the_right_way_in_its_web_copy(sources):
+    found = probe(sources["upright"])
+    assert found.rotation in (90, 270) and found.shown_height == 640
+    assert not found.is_web_safe()  # some browsers ignore the rotation
+    module = module_with(sources["upright"])
+    process_module_video(module)
+    web = output(module, "web.mp4")
+    turned = probe(web)
+    assert (turned.width, turned.height, turned.rotation) == (360, 640, 0)
+
+
+def test_removing_the_video_removes_what_was_made_of_it(
+    sources, django_capture_on_commit_callbacks
+):
+    module = module_with(sources["webm"])
+    prefix = process_module_video(module).prefix
+    assert Path(module.video.storage.path(prefix)).exists()
+    module.video = ""
+    module.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        video_changed(module=module)
+    assert not VideoProcessing.objects.filter(module=module).exists()
+    assert not Path(module.video.storage.path(f"processed/{module.pk}")).exists()
