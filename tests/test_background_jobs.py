@@ -200,3 +200,19 @@ def test_a_worker_killed_while_processing_a_video_is_replaced_and_the_job_done_o
     assert folders == [processing.prefix.rsplit("/", 1)[1]]
     assert (Path(settings.MEDIA_ROOT) / processing.prefix / "hls" / "master.m3u8").is_file()
     assert list((Path(settings.MEDIA_ROOT).parent / "work").iterdir()) == []
+
+
+def test_a_half_written_pdf_left_by_a_killed_render_is_replaced_not_kept_beside(learner, settings):
+    from certificates.tasks import render_certificate
+
+    certificate = issue_certificate(
+        completion=make_completion(learner, make_module()), printed_name="Lee Learner"
+    )
+    folder = Path(settings.MEDIA_ROOT) / "certificates"
+    folder.mkdir(parents=True)
+    (folder / f"{certificate.code}.pdf").write_bytes(b"%PDF-1.7 cut short")  # no row names it
+    render_certificate(certificate_id=certificate.pk)  # the retried job, run here
+    stored = Certificate.objects.get(pk=certificate.pk)
+    assert [p.name for p in folder.iterdir()] == [f"{certificate.code}.pdf"]
+    assert stored.pdf.name == f"certificates/{certificate.code}.pdf"
+    assert stored.pdf.open("rb").read().startswith(b"%PDF") and stored.pdf.size > 1000
