@@ -53,8 +53,13 @@ def audio_of(video: Path) -> bytes:
     return result.stdout
 
 
+# Transcribers' notes ("[laughs]", "(Knocks on the door)") describe sound; nobody says them.
+NOTE = re.compile(r"\[[^\]]*\]|\([^)]*\)")
+
+
 def known_words(text: str, known) -> list[str]:
-    return [word for word in WORD.findall(text.lower().replace("’", "'")) if known(word)]
+    spoken = NOTE.sub(" ", text).lower().replace("’", "'")
+    return [word for word in WORD.findall(spoken) if known(word)]
 
 
 def align(audio: bytes, lines: list[tuple[int, str]]) -> list[Proposal]:

@@ -59,8 +59,13 @@ def spoken_video(tmp_path_factory) -> Path:
 
 
 def untimed_transcript() -> bytes:
-    """The same lines in the plain format, without a single timestamp."""
-    return "\n\n".join(f"{speaker}: {text}" for _, speaker, text in SPOKEN).encode()
+    """The same lines in the plain format, without a single timestamp, and with notes of
+    the transcriber's that nobody says (they must not throw the alignment off)."""
+    notes = {0: "(Smiles) ", 3: "[pause] "}
+    return "\n\n".join(
+        f"{speaker}: {notes.get(index, '')}{text}"
+        for index, (_, speaker, text) in enumerate(SPOKEN)
+    ).encode()
 
 
 @pytest.fixture
