@@ -7,6 +7,7 @@ SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -46,6 +47,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def bucket_origin(
+    *, bucket: str, endpoint_url: str | None, region: str | None, addressing_style: str | None
+) -> str:
+    """The origin presigned addresses of `bucket` have: the endpoint's (path style, botocore's
+    choice for an endpoint of one's own) or the bucket's own host name (virtual style)."""
+    if endpoint_url:
+        parts = urlsplit(endpoint_url)
+        if addressing_style == "virtual":
+            return f"{parts.scheme}://{bucket}.{parts.netloc}"
+        return f"{parts.scheme}://{parts.netloc}"
+    if addressing_style == "path":
+        return f"https://s3.{region}.amazonaws.com" if region else "https://s3.amazonaws.com"
+    return (
+        f"https://{bucket}.s3.{region}.amazonaws.com"
+        if region
+        else f"https://{bucket}.s3.amazonaws.com"
+    )
 
 
 def _local_secret_key() -> str:
@@ -269,8 +289,44 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+# Media (videos, posters, certificate PDFs): files under MEDIA_ROOT, or a private bucket on
+# S3-compatible object storage (django-storages) when MEDIA_STORAGE=s3 or a bucket is named;
+# with several app servers the bucket is the only media that all of them see.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "s3" if AWS_STORAGE_BUCKET_NAME else "local").lower()
+if MEDIA_STORAGE not in {"local", "s3"}:
+    raise ImproperlyConfigured("MEDIA_STORAGE must be local or s3")
+# How long a presigned media address stays valid (seconds): long enough for one viewing's
+# Range requests to start, short enough that a copied address is soon worthless.
+MEDIA_URL_EXPIRY = env_int("MEDIA_URL_EXPIRY", 300)
+if MEDIA_STORAGE == "s3":
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    MEDIA_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
+            "location": env_str("AWS_LOCATION"),
+            "signature_version": "s3v4",
+            # Private: no ACL on objects (the bucket's own policy, which should deny public
+            # reads), every address signed and short-lived.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_URL_EXPIRY,
+            # Names are ours and random (modules/media_files.py); a name that exists is the
+            # same file again (a restore, a re-rendered certificate PDF).
+            "file_overwrite": True,
+        },
+    }
+else:
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -286,7 +342,13 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "tt
 
 # How media files reach the browser: "django" streams them with Range support;
 # "x-accel" hands the file to nginx after the access check (see README).
-MEDIA_SERVING = env_str("MEDIA_SERVING", "django")
+# "redirect" (the default with object storage) answers a 302 to a presigned address of the
+# bucket, where Range requests go; no media byte passes through a worker.
+MEDIA_SERVING = env_str("MEDIA_SERVING", "redirect" if MEDIA_STORAGE == "s3" else "django")
+if MEDIA_SERVING not in {"django", "x-accel", "redirect"}:
+    raise ImproperlyConfigured("MEDIA_SERVING must be django, x-accel or redirect")
+if MEDIA_SERVING == "redirect" and MEDIA_STORAGE != "s3":
+    raise ImproperlyConfigured("MEDIA_SERVING=redirect needs object storage (MEDIA_STORAGE=s3)")
 MEDIA_ACCEL_PREFIX = env_str("MEDIA_ACCEL_PREFIX", "/protected-media/")
 
 # Security headers. HTTPS is assumed in production and off in development and tests.
@@ -343,6 +405,17 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+# With object storage the player and posters load from the bucket's origin (the presigned
+# addresses our 302s point at): allowed for media and images, nothing else.
+if MEDIA_STORAGE == "s3":
+    MEDIA_ORIGIN = env_str("MEDIA_ORIGIN") or bucket_origin(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=MEDIA_STORAGE_BACKEND["OPTIONS"]["endpoint_url"],
+        region=MEDIA_STORAGE_BACKEND["OPTIONS"]["region_name"],
+        addressing_style=MEDIA_STORAGE_BACKEND["OPTIONS"]["addressing_style"],
+    )
+    for _directive in ("media-src", "img-src"):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive].append(MEDIA_ORIGIN)
 # Browser features the site never uses are switched off for it and anything it embeds;
 # the video player keeps fullscreen, autoplay (after ?t=) and picture-in-picture.
 PERMISSIONS_POLICY = {
