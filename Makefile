@@ -38,16 +38,20 @@ pdf-libraries:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Tests use Debian's Chromium (through Playwright; no browser is downloaded) and nginx
-# (the sample deploy/nginx.conf is tested). Installed once with apt-get when missing.
-SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/nginx:nginx
+# Tests use Debian's Chromium (through Playwright; no browser is downloaded), nginx (the
+# sample deploy/nginx.conf is tested), redis-server (the Redis outage tests) and pgbouncer
+# (the app behind PgBouncer in transaction mode). Installed once with apt-get when missing.
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/nginx:nginx \
+	/usr/bin/redis-server:redis-server /usr/sbin/pgbouncer:pgbouncer
 system-packages: pdf-libraries
 	@missing=""; for item in $(SYSTEM_PACKAGES); do \
 		test -x "$${item%%:*}" || missing="$$missing $${item#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages for the tests:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-		case "$$missing" in *nginx*) service nginx stop >/dev/null 2>&1 || true;; esac; \
+		for service in nginx redis-server pgbouncer; do \
+			case "$$missing" in *$$service*) service $$service stop >/dev/null 2>&1 || true;; esac; \
+		done; \
 	fi
 
 # axe-core (the accessibility checker tests/test_accessibility.py runs inside Chromium) comes

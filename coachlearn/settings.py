@@ -193,9 +193,24 @@ AUTH_USER_MODEL = "accounts.User"
 # worker's own memory, used only for versioned page fragments (modules/page_cache.py) and
 # the live modules' rows they are keyed by (modules/live.py).
 REDIS_URL = env_str("REDIS_URL")
+# Redis may fail: django-redis's IGNORE_EXCEPTIONS makes every cache call during an outage a
+# miss (a slower page, never an error), with short socket timeouts so that an unreachable
+# host costs a quarter of a second, not a hung worker (coachlearn/cache_backends.py says
+# what `add` does meanwhile). django-prometheus counts hits, misses and failures.
+REDIS_CACHE = {
+    "BACKEND": "coachlearn.cache_backends.RedisCache",
+    "LOCATION": REDIS_URL,
+    "OPTIONS": {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.5,
+    },
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "coachlearn.cache"
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        REDIS_CACHE
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -213,10 +228,18 @@ CACHES["default"]["TIMEOUT"] = 60 * 60 * 24
 # asks the database again (modules/live.py): how long a change may take to show on pages
 # served from the cache. The tests look at every request (0), seeing each change at once.
 LIVE_MODULES_MAX_AGE = env_int("LIVE_MODULES_MAX_AGE", 0 if TESTING else 1)
-# Sessions are kept in the database and read through the shared cache: a signed-in request
-# reads its session with one cache lookup (a plain indexed read of the cache table, or
-# Redis) instead of an ORM query; writes go to both, so a session outlives a cache cull.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are kept in the database and, with the database cache, read through it: a
+# signed-in request reads its session with one plain indexed read of the cache table
+# instead of an ORM query; writes go to both, so a session outlives a cache cull.
+#
+# With Redis, sessions are read from the database alone (one indexed query): a sign-out
+# during a Redis outage deletes the row but cannot delete Redis's copy, which cached_db
+# would bring back to life once Redis returns.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.cached_db"
+)
 if not REDIS_URL:
     # Django's default of 300 entries evicts a catalogue's page parts faster than they are
     # reused (five parts per module); the database cache culls a tenth when full.
