@@ -42,6 +42,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from error
 
 
+def env_float(name: str, default: float) -> float:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a number of seconds") from error
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = env_str(name)
     if not value:
@@ -180,7 +190,10 @@ if DB_POOL_MAX_SIZE > 0:
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 1,
         "max_size": DB_POOL_MAX_SIZE,
-        "timeout": env_int("DB_POOL_TIMEOUT", 5),
+        # Seconds a request waits for a pooled connection. The pool holds as many as a
+        # worker has threads, so a wait means the database is slow to accept or gone:
+        # short, so that an outage costs a worker one second, not five.
+        "timeout": env_float("DB_POOL_TIMEOUT", 1.0),
     }
 # Lets two test runs share one server without sharing a test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
@@ -471,3 +484,10 @@ MIDDLEWARE[_after_security:_after_security] = [
 MAX_URL_LENGTH = 64 * 1024
 # How long a browser should wait before retrying while the database is unreachable.
 DATABASE_UNAVAILABLE_RETRY_AFTER = 30
+# After a failed database connection, a worker answers 503 at once for this many seconds
+# before it tries again (coachlearn/middleware.py); 0 turns the breaker off (in-process
+# tests, which raise database errors on purpose and go on at once).
+# Views that need no database, answered while the breaker is open: liveness must stay 200
+# (a restart would not bring the database back), metrics show the outage.
+DATABASE_FREE_PATHS = {"/healthz", "/metrics"}
+DATABASE_BREAKER_SECONDS = env_float("DATABASE_BREAKER_SECONDS", 0 if TESTING else 2.0)
