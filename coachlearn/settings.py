@@ -129,9 +129,13 @@ INSTALLED_APPS = [
     "modules",
     "quizzes",
     "certificates",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request's id and log line, and Prometheus's timing, cover every answer.
+    "coachlearn.request_log.RequestLogMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,6 +146,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffTwoFactorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "coachlearn.urls"
@@ -170,6 +175,9 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…)")
+    # Django's backend with django-prometheus's counts of connections, queries and errors
+    # (the embedded backend has them too).
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 else:
     DATABASES = {
         "default": {
@@ -406,12 +414,50 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG and not TESTING and SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured("SECRET_KEY is an insecure development key")
 
+# Logs: one line per request (coachlearn/request_log.py) at INFO, everything else from
+# LOG_LEVEL up; every line with UTC time, level, logger and the request's id, to stderr
+# (gunicorn's and systemd's journal). TRUST_X_REQUEST_ID: take the id from the proxy's
+# X-Request-ID header (only behind a proxy that sets or replaces it).
+TRUST_X_REQUEST_ID = env_bool("TRUST_X_REQUEST_ID", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "coachlearn.request_log.RequestIdFilter"},
+        "once_per_interval": {"()": "coachlearn.request_log.OncePerInterval"},
+    },
+    "formatters": {"line": {"()": "coachlearn.request_log.LineFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["request_id"],
+        }
+    },
+    "loggers": {
+        "coachlearn.requests": {
+            "level": "INFO" if env_bool("REQUEST_LOG", True) else "WARNING",
+        },
+        # Each cache call fails while Redis is away: said once every 10 s.
+        "coachlearn.cache": {"filters": ["once_per_interval"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Error reports (sentry-sdk, `pip install ".[sentry]"`) only when SENTRY_DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from coachlearn.error_reports import init_error_reports
+
+    init_error_reports(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        release=env_str("SENTRY_RELEASE"),
+    )
+
+# Prometheus metrics at /metrics, for a scraper that sends "Authorization: Bearer
+# METRICS_TOKEN"; without a token set, /metrics is 404 for everyone.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # Authoring
 # Largest video the admin form and `import_module` accept (bytes). A proxy in front of the app

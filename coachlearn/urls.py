@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("me/", views.learning, name="my_learning"),
     path("healthz", views.health, name="health"),
+    path("metrics", views.metrics, name="metrics"),
 ]
 
 handler404 = "coachlearn.views.not_found"

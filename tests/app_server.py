@@ -1,4 +1,4 @@
-"""A gunicorn with production settings on a loopback port, for tests that need a real server.
+"""gunicorn with production settings and deploy/gunicorn.conf.py on a loopback port.
 
 It serves the test database of the calling test (EMBEDDED_DATABASE_NAME), so rows a
 transactional test writes are what the server reads.
@@ -27,6 +27,8 @@ from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+# The production config: these servers are what `make serve` and the systemd unit run.
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 SECRET_KEY = "app-server-test-" + "k" * 50
 
 
@@ -67,7 +69,16 @@ def app_server(*, workers: int = 1, stderr=None, **extra: str) -> Iterator[str]:
     """http://127.0.0.1:<port> of a gunicorn with production settings and `extra` set."""
     port = free_port()
     process = subprocess.Popen(
-        [GUNICORN, "coachlearn.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"],
+        [
+            GUNICORN,
+            "coachlearn.wsgi",
+            "--config",
+            str(GUNICORN_CONF),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],  # fmt: skip
         cwd=ROOT,
         env=production_env(**extra),
         stdout=subprocess.DEVNULL,
