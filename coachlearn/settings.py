@@ -203,6 +203,20 @@ if DB_POOL_MAX_SIZE > 0:
         # short, so that an outage costs a worker one second, not five.
         "timeout": env_float("DB_POOL_TIMEOUT", 1.0),
     }
+# The connection budget (coachlearn/checks.py warns when it passes the server's limit):
+# gunicorn's workers and threads per app server (the defaults of deploy/gunicorn.conf.py),
+# how many app servers share the database, what job workers and commands need besides, and
+# the server's max_connections.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 4)
+APP_SERVERS = env_int("APP_SERVERS", 1)
+DB_OTHER_CONNECTIONS = env_int("DB_OTHER_CONNECTIONS", 10)
+DB_MAX_CONNECTIONS = env_int("DB_MAX_CONNECTIONS", 100)
+# Behind PgBouncer in transaction mode (DATABASE_PGBOUNCER=1) a connection is the
+# server's only for one transaction: no server-side cursors, which live across them.
+# Prepared statements are off already (Django's psycopg default, prepare_threshold=None).
+if env_bool("DATABASE_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Lets two test runs share one server without sharing a test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
