@@ -76,6 +76,7 @@ def site(redis_server, collected_static):  # noqa: F811 - the imported fixture
         STATIC_ROOT=str(collected_static),
         # Cached public pages are trusted for a second: the cache is read on every request.
         LIVE_MODULES_MAX_AGE="1",
+        METRICS_TOKEN="redis-test-token",
     ) as url:
         yield url
 
@@ -127,3 +128,21 @@ def test_a_sign_out_while_redis_is_down_stays_signed_out_when_redis_returns(
     redis_server.resume()
     status, headers, _ = get(site + "/me/", Cookie=cookie)
     assert status == 302 and "/accounts/login/" in headers["Location"]
+
+
+def test_metrics_count_redis_hits_misses_and_failures(site, redis_server):
+    module = make_module(cues=3)
+
+    def redis_gets(kind: str) -> float:
+        _, _, body = get(site + "/metrics", Authorization="Bearer redis-test-token")
+        name = f'django_cache_{kind}_total{{backend="redis"}}'
+        return sum(
+            float(line.split()[-1]) for line in body.decode().splitlines() if line.startswith(name)
+        )
+
+    assert _pages(site, module) == [200, 200, 200]
+    assert redis_gets("get") > 0 and redis_gets("get_misses") > 0
+    failures = redis_gets("get_fail")
+    redis_server.stop()
+    assert _pages(site, make_module()) == [200, 200, 200]
+    assert redis_gets("get_fail") > failures
