@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import logging
 import os
 import shutil
 import statistics
@@ -154,6 +155,7 @@ def main() -> None:
         REQUEST_LOG="0",
     )
     collect_static()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's log of each request
     moto_port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
