@@ -125,6 +125,8 @@ bench: install
 		apt-get install -y -qq wrk >/dev/null; } || echo "no wrk: bench/load.py uses its Python client"
 	$(BIN)/python bench/module_page.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/db_outage.py
+	$(BIN)/python bench/media_redirect.py
 
 # Deletes the local embedded database and uploaded media (development only). The server is
 # stopped first, and data kept outside var/ (run as root, see README) goes too.

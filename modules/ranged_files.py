@@ -2,7 +2,9 @@
 
 Browsers seek in a <video> by asking for byte ranges; without 206 answers Chrome cannot seek.
 Files are streamed in chunks from storage, never read whole into memory. In production the
-same view can hand the file to nginx (X-Accel-Redirect) after its access check.
+same view can hand the file to nginx (X-Accel-Redirect) after its access check, or, with
+media in a bucket, redirect to a short-lived presigned address of it (the bucket answers
+the Range requests).
 """
 
 from __future__ import annotations
