@@ -7,7 +7,6 @@ SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL.
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -57,25 +56,6 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def bucket_origin(
-    *, bucket: str, endpoint_url: str | None, region: str | None, addressing_style: str | None
-) -> str:
-    """The origin presigned addresses of `bucket` have: the endpoint's (path style, botocore's
-    choice for an endpoint of one's own) or the bucket's own host name (virtual style)."""
-    if endpoint_url:
-        parts = urlsplit(endpoint_url)
-        if addressing_style == "virtual":
-            return f"{parts.scheme}://{bucket}.{parts.netloc}"
-        return f"{parts.scheme}://{parts.netloc}"
-    if addressing_style == "path":
-        return f"https://s3.{region}.amazonaws.com" if region else "https://s3.amazonaws.com"
-    return (
-        f"https://{bucket}.s3.{region}.amazonaws.com"
-        if region
-        else f"https://{bucket}.s3.amazonaws.com"
-    )
 
 
 def _local_secret_key() -> str:
@@ -504,6 +484,8 @@ CONTENT_SECURITY_POLICY = {
 # With object storage the player and posters load from the bucket's origin (the presigned
 # addresses our 302s point at): allowed for media and images, nothing else.
 if MEDIA_STORAGE == "s3":
+    from coachlearn.object_storage import bucket_origin
+
     MEDIA_ORIGIN = env_str("MEDIA_ORIGIN") or bucket_origin(
         bucket=AWS_STORAGE_BUCKET_NAME,
         endpoint_url=MEDIA_STORAGE_BACKEND["OPTIONS"]["endpoint_url"],
