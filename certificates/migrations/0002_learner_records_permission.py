@@ -4,21 +4,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("certificates", "0001_initial"),
+        ('certificates', '0001_initial'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="certificate",
-            options={
-                "ordering": ["-completion_date", "-issued_at"],
-                "permissions": [
-                    (
-                        "view_learner_records",
-                        "Can see learners' records: attempts, certificates, reports, evaluations",
-                    )
-                ],
-            },
+            name='certificate',
+            options={'ordering': ['-completion_date', '-issued_at'], 'permissions': [('view_learner_records', "Can see learners' records: attempts, certificates, reports, evaluations")]},
         ),
     ]
