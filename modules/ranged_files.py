@@ -109,14 +109,17 @@ def ranged_file_response(
     content_type: str,
     download_name: str | None = None,
     cache_control: str = "private, max-age=3600",
+    may_redirect: bool = True,
 ) -> HttpResponse:
     """Serve a stored file with Range support (200, 206 or 416) as `content_type`.
 
     The type is the caller's, decided from what the file was found to be when it came in;
     never from the stored name. With object storage (MEDIA_SERVING=redirect) the answer is a
-    redirect to the bucket instead, which answers the Range requests itself.
+    redirect to the bucket instead, which answers the Range requests itself; a file whose
+    relative addresses must resolve against ours (an HLS playlist names its segments so)
+    passes may_redirect=False and is streamed from the bucket.
     """
-    if settings.MEDIA_SERVING == "redirect":
+    if settings.MEDIA_SERVING == "redirect" and may_redirect:
         return presigned_redirect(
             field_file, content_type=content_type, download_name=download_name
         )

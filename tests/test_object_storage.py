@@ -297,3 +297,18 @@ def test_the_csp_names_the_origin_django_storages_signs_addresses_for(region, st
         bucket="coachlearn-media", endpoint_url=endpoint, region=region, addressing_style=style
     )
     assert f"{signed.scheme}://{signed.netloc}" == expected
+
+
+def test_a_file_that_may_not_redirect_is_streamed_from_the_bucket_with_range(bucket):
+    from django.test import RequestFactory
+
+    from modules.ranged_files import ranged_file_response
+
+    module = make_module()
+    data = _demo_video(module)
+    request = RequestFactory().get("/", HTTP_RANGE="bytes=10-19")
+    response = ranged_file_response(
+        request, module.video, content_type="video/webm", may_redirect=False
+    )
+    assert response.status_code == 206
+    assert b"".join(response.streaming_content) == data[10:20]
