@@ -7,21 +7,24 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
-.PHONY: help install pdf-libraries system-packages axe browser-libraries media-tools run serve worker test lint format bench reset backup restore fuzz
+.PHONY: help install pdf-libraries system-packages axe browser-libraries media-tools run serve worker lock test lint format bench reset backup restore fuzz
 
 help:
 	@echo "make run     set up, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make serve   production settings under gunicorn (WEB_CONCURRENCY workers)"
+	@echo "make lock    regenerate requirements/*.txt (hashes) from pyproject.toml"
 	@echo "make test    set up and run the whole test suite (with a real browser)"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   print the benchmark figures"
 
-$(STAMP): pyproject.toml
+# Development and the tests install the development lock (every extra, the test tools) with
+# hashes: the versions production runs, plus the tools.
+$(STAMP): pyproject.toml requirements/development.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	@# A venv whose creation failed half-way (no ensurepip) has python but no pip: start over.
 	@test -x $(BIN)/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/development.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -38,16 +41,20 @@ pdf-libraries:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Tests use Debian's Chromium (through Playwright; no browser is downloaded) and nginx
-# (the sample deploy/nginx.conf is tested). Installed once with apt-get when missing.
-SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/nginx:nginx
+# Tests use Debian's Chromium (through Playwright; no browser is downloaded), nginx (the
+# sample deploy/nginx.conf is tested), redis-server (the Redis outage tests) and pgbouncer
+# (the app behind PgBouncer in transaction mode). Installed once with apt-get when missing.
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/nginx:nginx \
+	/usr/bin/redis-server:redis-server /usr/sbin/pgbouncer:pgbouncer
 system-packages: pdf-libraries
 	@missing=""; for item in $(SYSTEM_PACKAGES); do \
 		test -x "$${item%%:*}" || missing="$$missing $${item#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages for the tests:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-		case "$$missing" in *nginx*) service nginx stop >/dev/null 2>&1 || true;; esac; \
+		for service in nginx redis-server pgbouncer; do \
+			case "$$missing" in *$$service*) service $$service stop >/dev/null 2>&1 || true;; esac; \
+		done; \
 	fi
 
 # Browser libraries come from the npm registry, pinned, into var/node (git-ignored), with
@@ -96,13 +103,34 @@ run: install pdf-libraries media-tools browser-libraries
 
 # Production settings (DEBUG off) under gunicorn. Behind a TLS proxy set HTTPS=1 (the
 # default when DEBUG is off); for a local try-out over plain HTTP it is off here.
-serve: install pdf-libraries media-tools browser-libraries
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
-	$(BIN)/python manage.py collectstatic --noinput -v0
+# It runs from a venv of its own, installed from the production lock with hashes: the
+# packages production runs, at the versions the tests ran, and no test tool.
+SERVE_VENV := .venv-serve
+SERVE_STAMP := $(SERVE_VENV)/.installed
+$(SERVE_STAMP): requirements/production.txt
+	@test -x $(SERVE_VENV)/bin/pip || { rm -rf $(SERVE_VENV); $(PYTHON) -m venv $(SERVE_VENV); }
+	$(SERVE_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps \
+		-r requirements/production.txt
+	@touch $(SERVE_STAMP)
+
+serve: $(SERVE_STAMP) pdf-libraries media-tools browser-libraries
+	DEBUG=0 $(SERVE_VENV)/bin/python manage.py migrate --noinput
+	DEBUG=0 $(SERVE_VENV)/bin/python manage.py createcachetable
+	DEBUG=0 $(SERVE_VENV)/bin/python manage.py collectstatic --noinput -v0
 	@echo "Serving CoachLearn with $(WEB_CONCURRENCY) gunicorn workers on http://$(HOST):$(PORT)/"
-	DEBUG=0 HTTPS=$${HTTPS:-0} WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(BIN)/gunicorn coachlearn.wsgi \
-		--bind $(HOST):$(PORT) --access-logfile - --graceful-timeout 20
+	DEBUG=0 HTTPS=$${HTTPS:-0} WEB_CONCURRENCY=$(WEB_CONCURRENCY) GUNICORN_BIND=$(HOST):$(PORT) \
+		$(SERVE_VENV)/bin/gunicorn coachlearn.wsgi --config deploy/gunicorn.conf.py
+
+# Lock files with hashes from pyproject.toml: production (dependencies and the redis, s3
+# and sentry extras) and development (every extra). Run after changing a dependency; pins
+# that still fit stay as they are (WeasyPrint's decides a certificate PDF's bytes), and
+# `make lock LOCK_OPTIONS=--upgrade` moves every package to its newest release.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(LOCK_OPTIONS)
+lock: install
+	$(PIP_COMPILE) --extra redis --extra s3 --extra sentry \
+		--output-file requirements/production.txt pyproject.toml
+	$(PIP_COMPILE) --all-extras --output-file requirements/development.txt pyproject.toml
 
 test: install system-packages media-tools browser-libraries
 	$(BIN)/python -m pytest
@@ -130,6 +158,8 @@ bench: install
 		apt-get install -y -qq wrk >/dev/null; } || echo "no wrk: bench/load.py uses its Python client"
 	$(BIN)/python bench/module_page.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/db_outage.py
+	$(BIN)/python bench/media_redirect.py
 
 # Deletes the local embedded database and uploaded media (development only). The server is
 # stopped first, and data kept outside var/ (run as root, see README) goes too.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,7 +26,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, *options: str, env: dict) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, *options: str, env: dict, stderr=None
+) -> subprocess.Popen:
     """gunicorn serving the project on 127.0.0.1:port (stop it with stop_server)."""
     return subprocess.Popen(
         [
@@ -41,19 +44,20 @@ def start_gunicorn(port: int, workers: int, *options: str, env: dict) -> subproc
         ],
         cwd=ROOT,
         env=env,
+        stderr=stderr,
     )
 
 
 def wait_for(port: int, server: subprocess.Popen) -> None:
     for _ in range(300):
         if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+            raise RuntimeError(f"{server.args[0]} exited with {server.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start listening within 30 s")
+    raise RuntimeError(f"{server.args[0]} did not start listening within 30 s")
 
 
 def collect_static() -> None:
@@ -97,3 +101,60 @@ def stop_server(server: subprocess.Popen, timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def start_nginx(
+    folder: Path, app_ports: list[int], static_root: str
+) -> tuple[subprocess.Popen, int]:
+    """deploy/nginx.conf on 127.0.0.1 in front of the app servers on `app_ports`."""
+    port = free_port()
+    servers = "\n    ".join(f"server 127.0.0.1:{p};" for p in app_ports)
+    site = (
+        (ROOT / "deploy" / "nginx.conf")
+        .read_text()
+        .replace("listen 80;", f"listen 127.0.0.1:{port};")
+        .replace("server 127.0.0.1:8000;", servers)
+        .replace("keepalive 16;", "keepalive 64;")
+        .replace("/srv/coachlearn/var/static/", f"{static_root}/")
+    )
+    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (folder / name).mkdir(mode=0o777, exist_ok=True)
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"""
+        daemon off;
+        worker_processes 1;
+        pid {folder}/nginx.pid;
+        error_log {folder}/error.log warn;
+        events {{ worker_connections 1024; }}
+        http {{
+            include /etc/nginx/mime.types;
+            access_log off;
+            client_body_temp_path {folder}/body;
+            proxy_temp_path {folder}/proxy;
+            fastcgi_temp_path {folder}/fastcgi;
+            uwsgi_temp_path {folder}/uwsgi;
+            scgi_temp_path {folder}/scgi;
+            {site}
+        }}
+        """
+    )
+    process = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(folder)])
+    wait_for(port, process)
+    return process, port
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen, int]:
+    """redis-server on 127.0.0.1 with nothing on disk (stop it with stop_server)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_for(port, process)
+    return process, port

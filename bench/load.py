@@ -23,10 +23,15 @@ PostgreSQL backends of this database (steadier than req/s on a shared machine).
     .venv/bin/python bench/load.py [--seconds 10] [--warmup 2] [--prewarm 5]
         [--connections 64] [--workers 2×cores+1] [--worker-class gthread|sync] [--threads 4]
         [--client auto|wrk|python] [--profile] [--cache-max-entries N]
+        [--servers N] [--nginx] [--redis off|up|down]
 
 gunicorn runs gthread workers (4 threads each) by default, which keep connections alive;
-the trivial view is served by the same server. --profile times and profiles the warm module
-page in-process afterwards; --cache-max-entries is a what-if for the database cache's size.
+the trivial view is served by the same server. --servers 2 starts two gunicorns (each with
+--workers) behind Debian's nginx with deploy/nginx.conf, and the clients talk to nginx;
+--redis up puts the shared cache in a redis-server started for the run, --redis down sets
+REDIS_URL to a port where nothing listens (Redis down for the whole run). --profile times
+and profiles the warm module page in-process afterwards; --cache-max-entries is a what-if
+for the database cache's size.
 
 It uses its own database (coachlearn_bench_load) on the embedded server, or DATABASE_URL,
 and keeps the catalogue between runs; sessions, open attempts and the cache are made anew
@@ -63,6 +68,8 @@ from common import (
     free_port,
     percentile,
     start_gunicorn,
+    start_nginx,
+    start_redis,
     stop_server,
     wait_for,
 )
@@ -678,23 +685,39 @@ def measure(args, pages: dict) -> list[tuple[str, dict]]:
     from django.db import connections
 
     connections.close_all()  # nothing shared with gunicorn or forked clients
-    port = free_port()
     options = ["--worker-class", args.worker_class]
     if args.worker_class == "gthread":
         options += ["--threads", str(args.threads)]
-    server = start_gunicorn(
-        port, args.workers, *options, env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1"}
-    )
     folder = Path(tempfile.mkdtemp(prefix="coachlearn-bench-load-"))
     (folder / "requests.lua").write_text(WRK_SCRIPT)
+    # The app's log (a line per request) goes to a file, as under systemd's journal.
+    log = (folder / "app.log").open("w")
+    app_ports = [free_port() for _ in range(args.servers)]
+    servers = [
+        start_gunicorn(
+            app_port,
+            args.workers,
+            *options,
+            env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1"},
+            stderr=log,
+        )
+        for app_port in app_ports
+    ]
+    front = None
     running: list = []
+    pids = {server.pid for server in servers}
     server_cpu = {
-        "gunicorn": lambda ppid, cmdline: ppid == server.pid,
+        "gunicorn": lambda ppid, cmdline: ppid in pids,
         "postgres": lambda ppid, cmdline: f" {DATABASE} " in cmdline,
     }
     figures = []
     try:
-        wait_for(port, server)
+        for app_port, server in zip(app_ports, servers, strict=True):
+            wait_for(app_port, server)
+        port = app_ports[0]
+        if args.nginx:
+            front, port = start_nginx(folder, app_ports, os.environ["STATIC_ROOT"])
+            server_cpu["nginx"] = lambda ppid, cmdline: ppid == front.pid
         submits = pages["quiz submit POST"]
         # The POSTs use each open attempt once: one share for the smoke test and warm-up,
         # the rest for the measured seconds.
@@ -749,7 +772,11 @@ def measure(args, pages: dict) -> list[tuple[str, dict]]:
             elif process.is_alive():
                 process.terminate()
                 process.join(5)
-        stop_server(server)
+        if front is not None:
+            stop_server(front)
+        for server in servers:
+            stop_server(server)
+        log.close()
         shutil.rmtree(folder, ignore_errors=True)
     return figures
 
@@ -770,6 +797,10 @@ def report(args, figures: list[tuple[str, dict]], load_before: tuple) -> None:
     baseline = statistics.mean(r["requests"] / r["seconds"] for r in healthz)
     cpu_baseline = statistics.mean(sum(r["cpu"].values()) / max(r["requests"], 1) for r in healthz)
     threads = f", {args.threads} threads each" if args.worker_class == "gthread" else ""
+    if args.servers > 1 or args.nginx:
+        threads += f"; {args.servers} app servers behind nginx"
+    if args.redis != "off":
+        threads += f"; Redis {args.redis}"
     client = (
         f"wrk, {args.wrk_threads} threads" if args.client == "wrk" else "Python client processes"
     )
@@ -887,6 +918,16 @@ def main() -> None:
     parser.add_argument(
         "--prewarm", type=float, default=5, help="seconds over module pages and captions first"
     )
+    parser.add_argument("--servers", type=int, default=1, help="app servers (gunicorns)")
+    parser.add_argument(
+        "--nginx", action="store_true", help="deploy/nginx.conf in front (implied by --servers 2+)"
+    )
+    parser.add_argument(
+        "--redis",
+        choices=["off", "up", "down"],
+        default="off",
+        help="the shared cache in a redis-server started here, or REDIS_URL at a closed port",
+    )
     parser.add_argument("--profile", action="store_true", help="profile the module page after")
     parser.add_argument(
         "--cache-max-entries",
@@ -899,6 +940,7 @@ def main() -> None:
     if args.client == "wrk" and not shutil.which("wrk"):
         parser.error("wrk is not installed (apt-get install wrk)")
     args.wrk_threads = min(args.wrk_threads, args.connections)
+    args.nginx = args.nginx or args.servers > 1
     # SIGTERM unwinds like Ctrl-C, so the finally blocks stop gunicorn and the clients.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     load_before = os.getloadavg()
@@ -907,7 +949,13 @@ def main() -> None:
         f" client: {args.client}"
     )
     folder = Path(tempfile.mkdtemp(prefix="coachlearn-bench-load-settings-"))
+    redis = None
     try:
+        if args.redis == "up":
+            redis, redis_port = start_redis(folder)
+            os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        elif args.redis == "down":  # configured, and nothing listens there
+            os.environ["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
         if args.cache_max_entries:
             what_if_settings(folder, args.cache_max_entries)
         import django
@@ -927,6 +975,8 @@ def main() -> None:
     except KeyboardInterrupt:
         raise SystemExit("interrupted; gunicorn and the clients are stopped") from None
     finally:
+        if redis is not None:
+            stop_server(redis)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -5,7 +5,7 @@ rendered in the request against stored by its job.
     .venv/bin/python bench/media.py [--seconds 60]
 
 It makes its own clips with ffmpeg and espeak-ng (Debian's), uses its own database
-(coachlearn_bench_media) on the embedded server, and a temporary media folder.
+(coachlearn_bench_pipeline) on the embedded server, and a temporary media folder.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ WORK = Path(tempfile.mkdtemp(prefix="coachlearn-bench-media-"))
 os.environ.update(
     {
         "DJANGO_SETTINGS_MODULE": "coachlearn.settings",
-        "EMBEDDED_DATABASE_NAME": "coachlearn_bench_media",
+        "EMBEDDED_DATABASE_NAME": "coachlearn_bench_pipeline",
         "DEBUG": "0",
         "HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1,testserver",

@@ -15,6 +15,7 @@ import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -74,9 +75,22 @@ def html_to_pdf(html: str) -> bytes:
 
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The stored PDF, rendered and stored (with its SHA-256) the first time it is asked for."""
+    stored, data = _stored_pdf(certificate)
+    if data is not None:
+        return data
+    with stored.open("rb") as handle:
+        return handle.read()
+
+
+def stored_certificate_pdf(certificate: Certificate) -> FieldFile:
+    """The certificate's stored PDF file, rendered and stored first if it is missing."""
+    return _stored_pdf(certificate)[0]
+
+
+def _stored_pdf(certificate: Certificate) -> tuple[FieldFile, bytes | None]:
+    """The stored file, and its bytes when they were rendered (or read) just now."""
     if certificate.pdf and certificate.pdf.storage.exists(certificate.pdf.name):
-        with certificate.pdf.open("rb") as handle:
-            return handle.read()
+        return certificate.pdf, None
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if locked.pdf and locked.pdf.storage.exists(locked.pdf.name):
@@ -93,4 +107,4 @@ def certificate_pdf(certificate: Certificate) -> bytes:
             locked.pdf_sha256 = hashlib.sha256(data).hexdigest()
             locked.save(update_fields=["pdf", "pdf_sha256"])
     certificate.refresh_from_db(fields=["pdf", "pdf_sha256"])
-    return data
+    return certificate.pdf, data

@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -18,11 +19,11 @@ from certificates.models import (
     EvaluationQuestion,
     normalise_code,
 )
-from certificates.pdf import certificate_pdf, html_to_pdf
+from certificates.pdf import certificate_pdf, html_to_pdf, stored_certificate_pdf
 from certificates.services import CertificateError, issue_certificate
 from coachlearn import spreadsheet
 from modules.access import get_visible_module
-from modules.ranged_files import protect_file_response
+from modules.ranged_files import presigned_redirect, protect_file_response
 from quizzes.models import Completion
 
 
@@ -94,6 +95,13 @@ def my_certificates(request):
 @require_safe
 def certificate_pdf_download(request, code):
     certificate = _get_certificate_for_user(request, code)
+    if settings.MEDIA_SERVING == "redirect":
+        # From the bucket, like videos: the worker reads no byte of it.
+        return presigned_redirect(
+            stored_certificate_pdf(certificate),
+            content_type="application/pdf",
+            download_name=certificate.download_name,
+        )
     response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, certificate.download_name)
     response["Cache-Control"] = "private, no-store"

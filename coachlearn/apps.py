@@ -11,7 +11,7 @@ class CoachLearnConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from coachlearn import pgserver
+        from coachlearn import checks, pgserver  # noqa: F401 - checks registers itself
 
         if settings.DATABASES["default"]["ENGINE"] == "coachlearn.embedded_db" and not (
             _is_autoreloader_parent()

@@ -3,7 +3,8 @@
 `backup()` writes `var/backups/<timestamp>/` with
 
 - `database.dump`: `pg_dump --format=custom` of the configured database,
-- `media/`: every file under MEDIA_ROOT (videos, posters, certificate PDFs),
+- `media/`: every media file (videos, posters, certificate PDFs): those under MEDIA_ROOT, or
+  every object of the bucket when media is on object storage (MEDIA_STORAGE=s3),
 - `manifest.json`: when, which database, row counts of the records that must never be lost,
   and the size and SHA-256 of the dump and of every media file.
 
@@ -20,11 +21,14 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 
 from coachlearn import pgserver
@@ -133,9 +137,7 @@ def backup(root: Path | None = None) -> Path:
         # Counted first: rows added while pg_dump runs are in the dump, never missing from it.
         counts = row_counts()
         _run(_program("pg_dump"), "--format=custom", "--file", str(folder / DUMP), *args, env=env)
-        media_root = Path(settings.MEDIA_ROOT)
-        if media_root.exists():
-            shutil.copytree(media_root, folder / MEDIA)
+        _copy_media_out(folder / MEDIA)
         manifest = {
             "format": FORMAT,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -198,14 +200,58 @@ def restore(folder: Path, *, verified: dict | None = None) -> dict:
         str(folder / DUMP),
         env=env,
     )
-    _copy_media_back(folder / MEDIA, Path(settings.MEDIA_ROOT))
+    _copy_media_back(folder / MEDIA)
     counts = row_counts()
     if counts != manifest["rows"]:
         raise BackupError(f"restored rows {counts} differ from the backup's {manifest['rows']}")
     return manifest
 
 
-def _copy_media_back(source: Path, media_root: Path) -> None:
+# --------------------------------------------------------------------------- media
+
+
+def _local_media_root() -> Path | None:
+    """MEDIA_ROOT when media are local files; None when they live in a bucket."""
+    try:
+        return Path(default_storage.path(""))
+    except NotImplementedError:  # object storage has no local path
+        return None
+
+
+def _stored_names(directory: str = "") -> Iterator[str]:
+    """Every file name in the (remote) default storage, walking its folders."""
+    folders, files = default_storage.listdir(directory)
+    for name in files:
+        yield f"{directory}{name}"
+    for folder in folders:
+        yield from _stored_names(f"{directory}{folder}/")
+
+
+def _copy_media_out(target: Path) -> None:
+    media_root = _local_media_root()
+    if media_root is not None:
+        if media_root.exists():
+            shutil.copytree(media_root, target)
+        return
+    for name in _stored_names():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(name, "rb") as source, path.open("wb") as copy:
+            shutil.copyfileobj(source, copy)
+
+
+def _copy_media_back(source: Path) -> None:
     if not source.exists():
         return
-    shutil.copytree(source, media_root, dirs_exist_ok=True)
+    media_root = _local_media_root()
+    if media_root is not None:
+        shutil.copytree(source, media_root, dirs_exist_ok=True)
+        return
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(source).as_posix()
+        with path.open("rb") as handle:
+            stored = default_storage.save(name, File(handle))
+        if stored != name:  # a storage that renames instead of overwriting
+            raise BackupError(f"{name} came back as {stored}: restore into an empty bucket")

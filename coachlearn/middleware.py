@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 from django.conf import settings
 from django.core.signals import got_request_exception
@@ -126,18 +127,61 @@ class UrlLengthLimitMiddleware:
         return self.get_response(request)
 
 
-class DatabaseUnavailableMiddleware:
-    """A 503 page instead of a 500 when the database cannot be reached.
+class DatabaseBreaker:
+    """After a failed connection, this worker answers 503 at once for a few seconds.
 
-    Settings give connections a short connect_timeout, so a stopped database answers in
-    seconds. Nothing is kept between requests: the next request simply connects again,
-    which is how the site recovers by itself when the database returns.
+    Without it, every request during an outage waits for its own connection attempt (the
+    pool's timeout, or the connect timeout of a host that does not answer) while holding a
+    worker. Open, the breaker lets no request near the database until `seconds` have passed;
+    then requests go through again, and the first that fails opens it for another spell. A
+    query that fails for its own reasons (a deadlock, a timeout) leaves it closed.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.open_until = 0.0
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self.open_until
+
+    def trip(self, error: BaseException) -> None:
+        if self.seconds > 0 and is_connection_failure(error):
+            self.open_until = time.monotonic() + self.seconds
+
+    def reset(self) -> None:
+        self.open_until = 0.0
+
+
+def is_connection_failure(error: BaseException) -> bool:
+    """The database could not be reached (or dropped us), as opposed to a query's error.
+
+    psycopg gives server errors an SQLSTATE; failing to connect (and the pool's timeout)
+    has none. Class 08 is "connection exception"; 57P01-57P03 a server shutting down or
+    starting up.
+    """
+    cause = error.__cause__ or error
+    state = getattr(cause, "sqlstate", None)
+    return state is None or state.startswith("08") or state in {"57P01", "57P02", "57P03"}
+
+
+# One per worker process: threads of a worker share it, as they share its pool.
+breaker = DatabaseBreaker(getattr(settings, "DATABASE_BREAKER_SECONDS", 2.0))
+
+
+class DatabaseUnavailableMiddleware:
+    """A 503 page instead of a 500 when the database cannot be reached, at once.
+
+    Settings give connections a short connect_timeout and the pool a short wait; after one
+    failure the breaker above answers 503 without trying for a few seconds. The site
+    recovers by itself: once the spell is over the next request simply connects again.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if breaker.is_open() and request.path_info not in settings.DATABASE_FREE_PATHS:
+            return unavailable_response()
         response = self.get_response(request)
         # Errors raised by other middleware (the session, the signed-in user) never reach
         # process_exception; Django has turned them into a 500 already. The signal below
@@ -149,6 +193,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_ERRORS):
             logger.error("Database unavailable: %s", exception)
+            breaker.trip(exception)
             return unavailable_response()
         return None
 
@@ -157,6 +202,7 @@ def _mark_database_errors(sender, request=None, **kwargs) -> None:
     error = sys.exc_info()[1]
     if request is not None and isinstance(error, DATABASE_ERRORS):
         request._database_unavailable = True
+        breaker.trip(error)
 
 
 got_request_exception.connect(_mark_database_errors, dispatch_uid="coachlearn-database-503")

@@ -41,6 +41,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from error
 
 
+def env_float(name: str, default: float) -> float:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a number of seconds") from error
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = env_str(name)
     if not value:
@@ -101,9 +111,13 @@ INSTALLED_APPS = [
     "modules",
     "quizzes",
     "certificates",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request's id and log line, and Prometheus's timing, cover every answer.
+    "coachlearn.request_log.RequestLogMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -116,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffTwoFactorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "coachlearn.urls"
@@ -144,6 +159,9 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…)")
+    # Django's backend with django-prometheus's counts of connections, queries and errors
+    # (the embedded backend has them too).
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 else:
     DATABASES = {
         "default": {
@@ -164,8 +182,25 @@ if DB_POOL_MAX_SIZE > 0:
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 1,
         "max_size": DB_POOL_MAX_SIZE,
-        "timeout": env_int("DB_POOL_TIMEOUT", 5),
+        # Seconds a request waits for a pooled connection. The pool holds as many as a
+        # worker has threads, so a wait means the database is slow to accept or gone:
+        # short, so that an outage costs a worker one second, not five.
+        "timeout": env_float("DB_POOL_TIMEOUT", 1.0),
     }
+# The connection budget (coachlearn/checks.py warns when it passes the server's limit):
+# gunicorn's workers and threads per app server (the defaults of deploy/gunicorn.conf.py),
+# how many app servers share the database, what job workers and commands need besides, and
+# the server's max_connections.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 4)
+APP_SERVERS = env_int("APP_SERVERS", 1)
+DB_OTHER_CONNECTIONS = env_int("DB_OTHER_CONNECTIONS", 10)
+DB_MAX_CONNECTIONS = env_int("DB_MAX_CONNECTIONS", 100)
+# Behind PgBouncer in transaction mode (DATABASE_PGBOUNCER=1) a connection is the
+# server's only for one transaction: no server-side cursors, which live across them.
+# Prepared statements are off already (Django's psycopg default, prepare_threshold=None).
+if env_bool("DATABASE_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # Lets two test runs share one server without sharing a test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -177,9 +212,24 @@ AUTH_USER_MODEL = "accounts.User"
 # worker's own memory, used only for versioned page fragments (modules/page_cache.py) and
 # the live modules' rows they are keyed by (modules/live.py).
 REDIS_URL = env_str("REDIS_URL")
+# Redis may fail: django-redis's IGNORE_EXCEPTIONS makes every cache call during an outage a
+# miss (a slower page, never an error), with short socket timeouts so that an unreachable
+# host costs a quarter of a second, not a hung worker (coachlearn/cache_backends.py says
+# what `add` does meanwhile). django-prometheus counts hits, misses and failures.
+REDIS_CACHE = {
+    "BACKEND": "coachlearn.cache_backends.RedisCache",
+    "LOCATION": REDIS_URL,
+    "OPTIONS": {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.5,
+    },
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "coachlearn.cache"
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        REDIS_CACHE
         if REDIS_URL
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -197,10 +247,18 @@ CACHES["default"]["TIMEOUT"] = 60 * 60 * 24
 # asks the database again (modules/live.py): how long a change may take to show on pages
 # served from the cache. The tests look at every request (0), seeing each change at once.
 LIVE_MODULES_MAX_AGE = env_int("LIVE_MODULES_MAX_AGE", 0 if TESTING else 1)
-# Sessions are kept in the database and read through the shared cache: a signed-in request
-# reads its session with one cache lookup (a plain indexed read of the cache table, or
-# Redis) instead of an ORM query; writes go to both, so a session outlives a cache cull.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are kept in the database and, with the database cache, read through it: a
+# signed-in request reads its session with one plain indexed read of the cache table
+# instead of an ORM query; writes go to both, so a session outlives a cache cull.
+#
+# With Redis, sessions are read from the database alone (one indexed query): a sign-out
+# during a Redis outage deletes the row but cannot delete Redis's copy, which cached_db
+# would bring back to life once Redis returns.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.cached_db"
+)
 if not REDIS_URL:
     # Django's default of 300 entries evicts a catalogue's page parts faster than they are
     # reused (five parts per module); the database cache culls a tenth when full.
@@ -284,8 +342,44 @@ STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/hls.js", NODE_MODULES / "hls.j
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+# Media (videos, posters, certificate PDFs): files under MEDIA_ROOT, or a private bucket on
+# S3-compatible object storage (django-storages) when MEDIA_STORAGE=s3 or a bucket is named;
+# with several app servers the bucket is the only media that all of them see.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "s3" if AWS_STORAGE_BUCKET_NAME else "local").lower()
+if MEDIA_STORAGE not in {"local", "s3"}:
+    raise ImproperlyConfigured("MEDIA_STORAGE must be local or s3")
+# How long a presigned media address stays valid (seconds): long enough for one viewing's
+# Range requests to start, short enough that a copied address is soon worthless.
+MEDIA_URL_EXPIRY = env_int("MEDIA_URL_EXPIRY", 300)
+if MEDIA_STORAGE == "s3":
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    MEDIA_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
+            "location": env_str("AWS_LOCATION"),
+            "signature_version": "s3v4",
+            # Private: no ACL on objects (the bucket's own policy, which should deny public
+            # reads), every address signed and short-lived.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_URL_EXPIRY,
+            # Names are ours and random (modules/media_files.py); a name that exists is the
+            # same file again (a restore, a re-rendered certificate PDF).
+            "file_overwrite": True,
+        },
+    }
+else:
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -301,7 +395,13 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "tt
 
 # How media files reach the browser: "django" streams them with Range support;
 # "x-accel" hands the file to nginx after the access check (see README).
-MEDIA_SERVING = env_str("MEDIA_SERVING", "django")
+# "redirect" (the default with object storage) answers a 302 to a presigned address of the
+# bucket, where Range requests go; no media byte passes through a worker.
+MEDIA_SERVING = env_str("MEDIA_SERVING", "redirect" if MEDIA_STORAGE == "s3" else "django")
+if MEDIA_SERVING not in {"django", "x-accel", "redirect"}:
+    raise ImproperlyConfigured("MEDIA_SERVING must be django, x-accel or redirect")
+if MEDIA_SERVING == "redirect" and MEDIA_STORAGE != "s3":
+    raise ImproperlyConfigured("MEDIA_SERVING=redirect needs object storage (MEDIA_STORAGE=s3)")
 MEDIA_ACCEL_PREFIX = env_str("MEDIA_ACCEL_PREFIX", "/protected-media/")
 
 # Security headers. HTTPS is assumed in production and off in development and tests.
@@ -323,12 +423,50 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG and not TESTING and SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured("SECRET_KEY is an insecure development key")
 
+# Logs: one line per request (coachlearn/request_log.py) at INFO, everything else from
+# LOG_LEVEL up; every line with UTC time, level, logger and the request's id, to stderr
+# (gunicorn's and systemd's journal). TRUST_X_REQUEST_ID: take the id from the proxy's
+# X-Request-ID header (only behind a proxy that sets or replaces it).
+TRUST_X_REQUEST_ID = env_bool("TRUST_X_REQUEST_ID", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "coachlearn.request_log.RequestIdFilter"},
+        "once_per_interval": {"()": "coachlearn.request_log.OncePerInterval"},
+    },
+    "formatters": {"line": {"()": "coachlearn.request_log.LineFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["request_id"],
+        }
+    },
+    "loggers": {
+        "coachlearn.requests": {
+            "level": "INFO" if env_bool("REQUEST_LOG", True) else "WARNING",
+        },
+        # Each cache call fails while Redis is away: said once every 10 s.
+        "coachlearn.cache": {"filters": ["once_per_interval"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Error reports (sentry-sdk, `pip install ".[sentry]"`) only when SENTRY_DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from coachlearn.error_reports import init_error_reports
+
+    init_error_reports(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        release=env_str("SENTRY_RELEASE"),
+    )
+
+# Prometheus metrics at /metrics, for a scraper that sends "Authorization: Bearer
+# METRICS_TOKEN"; without a token set, /metrics is 404 for everyone.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # Authoring
 # Largest video the admin form and `import_module` accept (bytes). A proxy in front of the app
@@ -368,6 +506,19 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+# With object storage the player and posters load from the bucket's origin (the presigned
+# addresses our 302s point at): allowed for media and images, nothing else.
+if MEDIA_STORAGE == "s3":
+    from coachlearn.object_storage import bucket_origin
+
+    MEDIA_ORIGIN = env_str("MEDIA_ORIGIN") or bucket_origin(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=MEDIA_STORAGE_BACKEND["OPTIONS"]["endpoint_url"],
+        region=MEDIA_STORAGE_BACKEND["OPTIONS"]["region_name"],
+        addressing_style=MEDIA_STORAGE_BACKEND["OPTIONS"]["addressing_style"],
+    )
+    for _directive in ("media-src", "img-src"):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive].append(MEDIA_ORIGIN)
 # Browser features the site never uses are switched off for it and anything it embeds;
 # the video player keeps fullscreen, autoplay (after ?t=) and picture-in-picture.
 PERMISSIONS_POLICY = {
@@ -415,3 +566,11 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOBS_HEARTBEAT_SECONDS,
     "stalled_worker_timeout": JOBS_STALLED_AFTER_SECONDS,
 }
+
+# After a failed database connection, a worker answers 503 at once for this many seconds
+# before it tries again (coachlearn/middleware.py); 0 turns the breaker off (in-process
+# tests, which raise database errors on purpose and go on at once).
+# Views that need no database, answered while the breaker is open: liveness must stay 200
+# (a restart would not bring the database back), metrics show the outage.
+DATABASE_FREE_PATHS = {"/healthz", "/metrics"}
+DATABASE_BREAKER_SECONDS = env_float("DATABASE_BREAKER_SECONDS", 0 if TESTING else 2.0)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/", views.learning, name="my_learning"),
     path("healthz", views.health, name="health"),
     path("readyz", views.ready, name="ready"),
+    path("metrics", views.metrics, name="metrics"),
 ]
 
 handler404 = "coachlearn.views.not_found"

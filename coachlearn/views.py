@@ -1,14 +1,16 @@
+import hmac
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django_prometheus.exports import ExportToDjangoView
 
 from coachlearn.learning import my_learning
 
@@ -44,11 +46,24 @@ def unreachable_services() -> list[str]:
     except DatabaseError:
         down.append("database")
     if settings.REDIS_URL:
+        # The cache ignores Redis's errors (pages stay up without it): ask Redis itself.
+        from django_redis import get_redis_connection
+
         try:
-            caches["default"].get("readyz")
+            get_redis_connection("default").ping()
         except Exception:  # noqa: BLE001 - whatever Redis raises, it is not ready
             down.append("cache")
     return down
+
+
+def metrics(request):
+    """Prometheus metrics for a scraper with the bearer token; 404 to anyone else (and to
+    everyone when METRICS_TOKEN is unset), so the address tells a visitor nothing."""
+    offered = request.headers.get("Authorization", "")
+    expected = f"Bearer {settings.METRICS_TOKEN}"
+    if not settings.METRICS_TOKEN or not hmac.compare_digest(offered, expected):
+        raise Http404
+    return ExportToDjangoView(request)
 
 
 def admin_login(request):

@@ -2,7 +2,9 @@
 
 Browsers seek in a <video> by asking for byte ranges; without 206 answers Chrome cannot seek.
 Files are streamed in chunks from storage, never read whole into memory. In production the
-same view can hand the file to nginx (X-Accel-Redirect) after its access check.
+same view can hand the file to nginx (X-Accel-Redirect) after its access check, or, with
+media in a bucket, redirect to a short-lived presigned address of it (the bucket answers
+the Range requests).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.http import (
     Http404,
     HttpResponse,
     HttpResponseBase,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.utils.http import content_disposition_header
@@ -128,12 +131,20 @@ def ranged_file_response(
     content_type: str,
     download_name: str | None = None,
     cache_control: str = "private, max-age=3600",
+    may_redirect: bool = True,
 ) -> HttpResponse:
     """Serve a stored file with Range support (200, 206 or 416) as `content_type`.
 
     The type is the caller's, decided from what the file was found to be when it came in;
-    never from the stored name.
+    never from the stored name. With object storage (MEDIA_SERVING=redirect) the answer is a
+    redirect to the bucket instead, which answers the Range requests itself; a file whose
+    relative addresses must resolve against ours (an HLS playlist names its segments so)
+    passes may_redirect=False and is streamed from the bucket.
     """
+    if settings.MEDIA_SERVING == "redirect" and may_redirect:
+        return presigned_redirect(
+            field_file, content_type=content_type, download_name=download_name
+        )
     name = field_file.name
     try:
         size = field_file.storage.size(name)
@@ -171,4 +182,24 @@ def ranged_file_response(
     response["Cache-Control"] = cache_control
     if download_name:
         response["Content-Disposition"] = content_disposition_header(True, download_name)
+    return protect_file_response(response)
+
+
+def presigned_redirect(
+    field_file: FieldFile, *, content_type: str, download_name: str | None = None
+) -> HttpResponse:
+    """A 302 to a short-lived signed address of the file in the bucket, after the caller's
+    access check. The storage sends the bytes (and answers Range itself) with the type we
+    chose and, for a download, our file name: the bucket's own metadata decides nothing.
+    """
+    parameters = {"ResponseContentType": content_type}
+    if download_name:
+        parameters["ResponseContentDisposition"] = content_disposition_header(True, download_name)
+    address = field_file.storage.url(
+        field_file.name, parameters=parameters, expire=settings.MEDIA_URL_EXPIRY
+    )
+    response = HttpResponseRedirect(address)
+    # The address expires: a browser may reuse the redirect for a minute (seeks within one
+    # viewing), never past the signature's life, and no shared cache keeps it at all.
+    response["Cache-Control"] = f"private, max-age={min(60, settings.MEDIA_URL_EXPIRY // 2)}"
     return protect_file_response(response)

@@ -266,8 +266,14 @@ def hls(request, slug, run, name):
         raise Http404("No such part of the stream.")
     stored = StoredFile(processing.output_name(f"hls/{name}"), module.video.storage)
     cache = "public, max-age=31536000, immutable" if module.is_live else "private, no-store"
+    # Streamed even from a bucket: a playlist names its segments relative to our address,
+    # and segments fetched by script from the bucket would need it to allow our origin.
     return ranged_file_response(
-        request, stored, content_type=HLS_TYPES[name[name.rfind(".") :]], cache_control=cache
+        request,
+        stored,
+        content_type=HLS_TYPES[name[name.rfind(".") :]],
+        cache_control=cache,
+        may_redirect=False,
     )
 
 

@@ -223,6 +223,8 @@ TABLE: dict[str, Case | list[Case]] = {
     # --- operations ---------------------------------------------------------------------
     "health": Case("/healthz", PUBLISHED),
     "ready": Case("/readyz", PUBLISHED),
+    # Only for a scraper with METRICS_TOKEN (tests/test_metrics.py); no role opens it.
+    "metrics": Case("/metrics", every(404)),
 }
 
 

@@ -1,7 +1,8 @@
 """Faults: the database going away, work interrupted half-way, many learners at once.
 
-- The database stops while the site is serving: pages answer a friendly 503 within
-  seconds, and the site recovers by itself when the database is back. This runs gunicorn
+- The database stops while the site is serving: pages answer a friendly 503 at once (after
+  one failed connection a worker's breaker answers without trying for a few seconds), and
+  the site recovers by itself when the database is back. This runs gunicorn
   with production settings against a cluster of its own (never the shared one under
   var/postgres), once with the connection pool and once without.
 - A quiz submission, a certificate issue or a module import that fails part-way (an error
@@ -23,13 +24,17 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 
 from accounts.models import User
 from certificates.models import Certificate, CertificateEvent, EvaluationAnswer, EvaluationQuestion
 from certificates.services import issue_certificate
 from coachlearn import packages, pgserver
+from coachlearn.middleware import DatabaseUnavailableMiddleware, breaker
 from coachlearn.packages import import_package
 from modules.models import Competency, Module, Series
 from quizzes import services as quiz_services
@@ -194,6 +199,59 @@ def test_the_503_page_carries_retry_after_and_the_security_headers(servers, own_
     assert headers["X-Content-Type-Options"] == "nosniff"
     pgserver.wait_until_accepting(layout)
     _wait_for(url + "/", 200)
+
+
+# ================================================ the breaker: a 503 at once, no waiting
+
+
+def _failing_connection(request):
+    # What Django raises when psycopg cannot connect: an OperationalError with no SQLSTATE.
+    try:
+        raise psycopg.OperationalError("connection refused")
+    except psycopg.OperationalError as error:
+        raise OperationalError(str(error)) from error
+
+
+@pytest.fixture
+def armed_breaker():
+    """The worker's breaker, open for 0.3 s after a failure (production: 2 s)."""
+    breaker.seconds, breaker.open_until = 0.3, 0.0
+    yield breaker
+    breaker.seconds, breaker.open_until = 0.0, 0.0
+
+
+def _answer(get_response) -> int:
+    middleware = DatabaseUnavailableMiddleware(get_response)
+    request = RequestFactory().get("/")
+    try:
+        return middleware(request).status_code
+    except OperationalError as error:  # what the handler would pass to process_exception
+        return middleware.process_exception(request, error).status_code
+
+
+def test_after_a_failed_connection_the_breaker_answers_503_without_touching_the_database(
+    armed_breaker,
+):
+    # No django_db mark: any use of the database in this test fails it.
+    assert _answer(_failing_connection) == 503
+    assert armed_breaker.is_open()
+    views_called = []
+    assert _answer(lambda request: views_called.append(request) or HttpResponse()) == 503
+    assert views_called == []
+    time.sleep(0.35)  # the spell is over: the next request tries again, and recovers
+    assert _answer(lambda request: views_called.append(request) or HttpResponse()) == 200
+    assert len(views_called) == 1
+
+
+def test_a_query_that_fails_on_its_own_leaves_the_breaker_closed(armed_breaker):
+    def deadlock(request):
+        try:
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        except psycopg.Error as error:
+            raise OperationalError(str(error)) from error
+
+    assert _answer(deadlock) == 503
+    assert not armed_breaker.is_open()
 
 
 # ======================================================== interrupted part-way: raise

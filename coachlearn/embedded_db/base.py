@@ -1,6 +1,7 @@
 """PostgreSQL backend that starts the embedded server on the first connection.
 
-Used when DATABASE_URL is unset. Everything else is Django's own PostgreSQL backend.
+Used when DATABASE_URL is unset. Everything else is Django's own PostgreSQL backend, with
+django-prometheus's counts of connections, queries and errors.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
-from django.db.backends.postgresql import base
+from django_prometheus.db.backends.postgresql import base
 
 from coachlearn import pgserver
 
