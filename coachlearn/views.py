@@ -3,6 +3,7 @@ import hmac
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
+from django.db.models import Count, Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,7 +64,42 @@ def metrics(request):
     expected = f"Bearer {settings.METRICS_TOKEN}"
     if not settings.METRICS_TOKEN or not hmac.compare_digest(offered, expected):
         raise Http404
-    return ExportToDjangoView(request)
+    response = ExportToDjangoView(request)
+    response.content += job_metrics().encode()
+    return response
+
+
+def job_metrics() -> str:
+    """The job queue in Prometheus's text format: jobs by queue and state, and how long the
+    oldest waiting job of each queue has waited (read from the queue's table at scrape)."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    lines = [
+        "# HELP coachlearn_jobs Background jobs in the queue, by queue and state.",
+        "# TYPE coachlearn_jobs gauge",
+    ]
+    counts = ProcrastinateJob.objects.values_list("queue_name", "status").annotate(n=Count("id"))
+    for queue, status, count in counts.order_by("queue_name", "status"):
+        lines.append(f'coachlearn_jobs{{queue="{_label(queue)}",status="{status}"}} {count}')
+    lines += [
+        "# HELP coachlearn_jobs_oldest_waiting_seconds Age of the oldest job waiting per queue.",
+        "# TYPE coachlearn_jobs_oldest_waiting_seconds gauge",
+    ]
+    waiting = (
+        ProcrastinateJob.objects.filter(status="todo")
+        .values("queue_name")
+        .annotate(oldest=Min("procrastinateevent__at"))
+    )
+    for row in waiting.order_by("queue_name"):
+        if row["oldest"] is not None:
+            age = (timezone.now() - row["oldest"]).total_seconds()
+            name = _label(row["queue_name"])
+            lines.append(f'coachlearn_jobs_oldest_waiting_seconds{{queue="{name}"}} {age:.1f}')
+    return "\n".join(lines) + "\n"
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def admin_login(request):

@@ -33,11 +33,12 @@ SECRET_KEY = "app-server-test-" + "k" * 50
 
 
 def production_env(**extra: str) -> dict[str, str]:
-    """The environment of a production app server (plain HTTP on the loopback)."""
+    """The environment of a server or worker a test starts: production settings (plain HTTP
+    on the loopback), on this test's database, never on a DATABASE_URL of the machine."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}
+        if key not in {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "DATABASE_URL"}
     }
     env.update(
         DEBUG="0",

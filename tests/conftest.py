@@ -286,18 +286,3 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def production_env(**overrides: str) -> dict[str, str]:
-    """The environment for a server or worker a test starts: production settings (not the
-    tests'), on this test's database, never on a DATABASE_URL of the machine."""
-    from django.db import connection
-
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
-    }
-    env.update(DEBUG="0", HTTPS="0", EMBEDDED_DATABASE_NAME=connection.settings_dict["NAME"])
-    env.update(overrides)
-    return env

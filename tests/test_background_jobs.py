@@ -20,7 +20,8 @@ from certificates.models import Certificate
 from certificates.services import issue_certificate
 from modules.models import VideoProcessing
 from modules.services import video_changed
-from tests.conftest import DEMO_DIR, make_completion, make_module, production_env
+from tests.app_server import production_env
+from tests.conftest import DEMO_DIR, make_completion, make_module
 from tests.test_accounts import _sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class Worker:
     """One worker process with production settings, on this test's database and media."""
 
-    def __init__(self, media: Path, mail: Path) -> None:
+    def __init__(self, media: Path, mail: Path, **extra: str) -> None:
         env = production_env(
             MEDIA_ROOT=str(media),
             MAIL_FILE_DIR=str(mail),
@@ -38,6 +39,7 @@ class Worker:
             JOBS_STALLED_AFTER_SECONDS="3",
             JOBS_STALLED_CHECK_SECONDS="1",
             VIDEO_WORK_DIR=str(media.parent / "work"),
+            **extra,
         )
         self.log = open(media.parent / f"worker-{time.monotonic_ns()}.log", "w+")  # noqa: SIM115
         self.process = subprocess.Popen(

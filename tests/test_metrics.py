@@ -54,3 +54,16 @@ def test_metrics_are_404_without_the_right_bearer_token(metrics_site, authorizat
 def test_metrics_are_off_when_no_token_is_set(collected_static):  # noqa: F811
     with app_server(STATIC_ROOT=str(collected_static)) as url:
         assert get(url + "/metrics", Authorization="Bearer ")[0] == 404
+
+
+def test_metrics_show_the_job_queue_by_queue_and_state(client, settings):
+    from django.core.mail import send_mail
+
+    settings.METRICS_TOKEN = TOKEN
+    settings.EMAIL_BACKEND = "accounts.mail.QueuedEmailBackend"
+    send_mail("Subject", "Body", None, ["coach@example.org"])
+    send_mail("Subject", "Body", None, ["other@example.org"])
+    text = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    assert 'coachlearn_jobs{queue="mail",status="todo"} 2' in text
+    assert 'coachlearn_jobs_oldest_waiting_seconds{queue="mail"}' in text
+    assert "coach@example.org" not in text

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 
-from tests.conftest import attach_demo_video, free_port, make_module, production_env
+from tests.app_server import production_env
+from tests.conftest import attach_demo_video, free_port, make_module
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,12 +5,12 @@ one bucket (moto's S3 server), as on two machines; neither has media of its own.
 - a module imported through one machine's settings plays from the other;
 - a change made through one shows on the other's cached pages within LIVE_MODULES_MAX_AGE.
 
-The job worker (procrastinate, issue 17) joins `stack` as a third process; its test is
-"a job queued by one server is done by the worker".
+- a job queued by one server (a password-reset mail) is done by a worker, a third process.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -92,3 +92,28 @@ def test_a_change_shows_on_the_other_servers_cached_page_within_the_max_age(stac
     while b"After the change" not in get(f"{stack['two']}/modules/{module.slug}/")[2]:
         assert time.monotonic() < deadline, "the change never showed on server two"
         time.sleep(0.1)
+
+
+def test_a_job_queued_by_one_server_is_done_by_the_worker(stack, learner, tmp_path):
+    from tests.app_server import post
+    from tests.test_background_jobs import Worker, status_of, wait_for
+
+    status, headers, body = get(stack["one"] + "/accounts/password/reset/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
+    status, _, _ = post(
+        stack["one"] + "/accounts/password/reset/",
+        {"email": learner.email, "csrfmiddlewaretoken": token},
+        Cookie=f"csrftoken={cookie}",
+        Referer=stack["one"] + "/",
+    )
+    assert status == 302
+    assert status_of("accounts.tasks.send_mail") == "todo"  # queued, not sent by the server
+    mail = tmp_path / "mail"
+    worker = Worker(tmp_path / "worker-media", mail, **stack["env"])
+    try:
+        wait_for(lambda: status_of("accounts.tasks.send_mail") == "succeeded")
+    finally:
+        worker.stop()
+    [sent] = mail.iterdir()
+    assert learner.email in sent.read_text() and "/accounts/password/reset/key/" in sent.read_text()
