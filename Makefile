@@ -75,6 +75,10 @@ $(BROWSER_LIBRARIES):
 	npm install --no-save --no-audit --no-fund --loglevel=error --prefix var/node \
 		axe-core@$(AXE_VERSION) hls.js@$(HLS_VERSION)
 	@test -f $(AXE_JS) && test -f $(HLS_JS)
+	@# Only the one file pages load is served (collectstatic would compress all 30 MB),
+	@# without its source-map comment (the map is not served).
+	@mkdir -p var/vendor/hls.js && sed '/^\/\/# sourceMappingURL=/d' $(HLS_JS) \
+		> var/vendor/hls.js/hls.min.js
 	@rm -f var/node/.installed-* && touch $@
 
 # ffmpeg and ffprobe process uploaded videos (modules/video_pipeline.py); espeak-ng speaks

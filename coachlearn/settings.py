@@ -336,9 +336,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-# Browser libraries the Makefile installs, pinned, from the npm registry (hls.js).
-NODE_MODULES = BASE_DIR / "var" / "node" / "node_modules"
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/hls.js", NODE_MODULES / "hls.js" / "dist")]
+# Browser libraries the Makefile installs, pinned, from the npm registry: the files pages
+# load are copied to var/vendor (hls.js).
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", BASE_DIR / "var" / "vendor")]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")

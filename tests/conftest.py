@@ -286,3 +286,28 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def collected_static():
+    """collectstatic once per test run, as in production (hashed and compressed by
+    WhiteNoise), for the servers tests start with DEBUG off. Defined here only: a fixture
+    imported into several test files would run once for each of them."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="coachlearn-static-"))
+    folder.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+    env.update(DEBUG="0", STATIC_ROOT=str(folder))
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=root,
+        env=env,
+        check=True,
+    )
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

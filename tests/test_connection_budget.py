@@ -17,7 +17,6 @@ from django.db import connection
 from coachlearn.checks import check_connection_budget, connection_budget
 from tests.app_server import ROOT, app_server, get, production_env
 from tests.conftest import make_module
-from tests.test_nginx_media import collected_static  # noqa: F401 - a fixture
 
 
 def _check(**env: str) -> str:

@@ -6,14 +6,13 @@ import pytest
 
 from tests.app_server import app_server, get
 from tests.conftest import make_module
-from tests.test_nginx_media import collected_static  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "metrics-test-token-0123456789"
 
 
 @pytest.fixture
-def metrics_site(collected_static):  # noqa: F811 - the imported fixture
+def metrics_site(collected_static):
     with app_server(workers=2, METRICS_TOKEN=TOKEN, STATIC_ROOT=str(collected_static)) as url:
         yield url
 

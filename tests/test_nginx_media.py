@@ -43,23 +43,6 @@ def open_folder():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def collected_static():
-    """collectstatic once, as in production (hashed and compressed by WhiteNoise)."""
-    folder = Path(tempfile.mkdtemp(prefix="coachlearn-static-"))
-    folder.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
-    env.update(DEBUG="0", STATIC_ROOT=str(folder))
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 @pytest.fixture
 def stack(open_folder, collected_static, settings):
     """gunicorn with production settings and MEDIA_SERVING=x-accel, behind nginx."""

@@ -25,7 +25,6 @@ from moto.server import ThreadedMotoServer
 from certificates.services import issue_certificate
 from tests.app_server import ROOT, SECRET_KEY, app_server, get, production_env
 from tests.conftest import attach_demo_video, free_port, make_completion, make_module
-from tests.test_nginx_media import collected_static  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REGION = "us-east-1"
@@ -89,7 +88,7 @@ def bucket(s3_endpoint, settings):
 
 
 @pytest.fixture
-def two_servers(bucket, collected_static, tmp_path):  # noqa: F811 - the imported fixture
+def two_servers(bucket, collected_static, tmp_path):
     """Two app servers on the bucket, each with an empty media folder of its own."""
     _, env = bucket
     folders = [tmp_path / "one", tmp_path / "two"]

@@ -25,7 +25,6 @@ from coachlearn import pgserver
 from coachlearn.embedded_db.base import server as embedded_server
 from tests.app_server import app_server, get, sign_in, wait_for_port
 from tests.conftest import PASSWORD, free_port, make_completion, make_module
-from tests.test_nginx_media import collected_static  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
@@ -81,7 +80,7 @@ pidfile = {folder}/pgbouncer.pid
 
 
 @pytest.fixture
-def site(pgbouncer, collected_static):  # noqa: F811 - the imported fixture
+def site(pgbouncer, collected_static):
     port, _ = pgbouncer
     database = connection.settings_dict["NAME"]
     with app_server(

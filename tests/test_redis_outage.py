@@ -18,7 +18,6 @@ import redis
 
 from tests.app_server import app_server, get, post, sign_in, wait_for_port
 from tests.conftest import PASSWORD, free_port, make_module
-from tests.test_nginx_media import collected_static  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -69,7 +68,7 @@ def redis_server():
 
 
 @pytest.fixture
-def site(redis_server, collected_static):  # noqa: F811 - the imported fixture
+def site(redis_server, collected_static):
     with app_server(
         workers=1,
         REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0",

@@ -10,7 +10,6 @@ import pytest
 
 from tests.app_server import app_server, get, sign_in
 from tests.conftest import PASSWORD, make_module
-from tests.test_nginx_media import collected_static  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LINE = re.compile(
@@ -27,7 +26,7 @@ def _lines(log_path) -> list[dict]:
 
 
 @pytest.fixture
-def logged_site(tmp_path, collected_static):  # noqa: F811 - the imported fixture
+def logged_site(tmp_path, collected_static):
     log_path = tmp_path / "stderr.log"
     with (
         log_path.open("w") as log,

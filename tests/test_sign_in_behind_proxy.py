@@ -12,7 +12,7 @@ from django.urls import reverse
 from tests.conftest import PASSWORD
 
 # The gunicorn-behind-nginx stack of the media tests, with deploy/nginx.conf.
-from tests.test_nginx_media import collected_static, open_folder, stack  # noqa: F401
+from tests.test_nginx_media import open_folder, stack  # noqa: F401
 
 LOGIN = reverse("account_login")
 TOO_MANY = b"Too many failed login attempts"

@@ -22,7 +22,6 @@ from django.utils.timezone import now
 from modules.models import Module
 from tests.app_server import ROOT, app_server, get, production_env, sign_in
 from tests.conftest import DEMO_DIR, PASSWORD, make_module
-from tests.test_nginx_media import collected_static  # noqa: F401 - a fixture
 from tests.test_object_storage import bucket, s3_endpoint  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,7 +29,7 @@ MAX_AGE = 1
 
 
 @pytest.fixture
-def stack(bucket, collected_static, tmp_path):  # noqa: F811 - the imported fixtures
+def stack(bucket, collected_static, tmp_path):  # noqa: F811 - the imported fixture
     """{"one": url, "two": url, "env": the machines' environment}."""
     _, env = bucket
     env = {**env, "STATIC_ROOT": str(collected_static), "LIVE_MODULES_MAX_AGE": str(MAX_AGE)}
