@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db(transaction=True)
 
 FAILING_SITE = """
 from coachlearn.settings import *  # noqa
@@ -84,8 +85,16 @@ def collector():
 def _run(script: str, tmp_path: Path, **extra: str) -> str:
     (tmp_path / "failing_site.py").write_text(FAILING_SITE)
     (tmp_path / "failing_urls.py").write_text(FAILING_URLS)
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "SENTRY_DSN"}}
+    from django.db import connection
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTEST_VERSION", "SENTRY_DSN", "DATABASE_URL"}
+    }
     env.update(
+        # The test's database: the failing request reads a session like any other.
+        EMBEDDED_DATABASE_NAME=connection.settings_dict["NAME"],
         DJANGO_SETTINGS_MODULE="failing_site",
         PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]),
         DEBUG="0",
