@@ -84,7 +84,7 @@ def spoken(gap: float = 7.5) -> tuple[Path, list[float]]:
         delays.append(f"[{index + 1}:a]adelay={int(start * 1000)}:all=1[a{index}]")
     mix = "".join(f"[a{i}]" for i in range(len(LINES)))
     graph = ";".join([*delays, f"{mix}amix=inputs={len(LINES)}:normalize=0[sound]"])
-    length = int(starts[-1] + gap)
+    length = int(starts[-1] + gap + 5)  # the last line is spoken whole
     video = WORK / "spoken.webm"
     ffmpeg(
         *["-f", "lavfi", "-i", f"color=c=0x224466:s=320x180:r=10:d={length}", *inputs],

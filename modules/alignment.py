@@ -12,6 +12,7 @@ Proposals are only proposals: staff review them beside the current times and acc
 
 from __future__ import annotations
 
+import difflib
 import re
 import subprocess
 from dataclasses import dataclass
@@ -82,19 +83,32 @@ def align(audio: bytes, lines: list[tuple[int, str]]) -> list[Proposal]:
         raise AlignmentError(
             "The transcript could not be matched to the speech (is it this video's?)."
         )
-    spoken = _spoken_words(decoder.seg())
-    if len(spoken) != len(words):
-        raise AlignmentError("The alignment lost its place in the transcript.")
+    spoken = _matched(words, _spoken_words(decoder.seg()))
+    if not any(spoken):
+        raise AlignmentError("No word of the transcript was found in the speech.")
     proposals, at = [], 0
     for (position, _), line_words in zip(lines, words_of, strict=True):
-        found = spoken[at : at + len(line_words)]
+        found = [word for word in spoken[at : at + len(line_words)] if word is not None]
         proposals.append(Proposal(position=position, start_seconds=_line_start(found)))
         at += len(line_words)
     return proposals
 
 
+def _matched(words: list[str], spoken: list[_Spoken]) -> list[_Spoken | None]:
+    """For each word of the text, where it was spoken, or None where the search left it out
+    (the speech stops early, or skips a stretch): the two lists are matched by the words."""
+    matched: list[_Spoken | None] = [None] * len(words)
+    names = [word.name for word in spoken]
+    matcher = difflib.SequenceMatcher(a=words, b=names, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            matched[block.a + offset] = spoken[block.b + offset]
+    return matched
+
+
 @dataclass(frozen=True)
 class _Spoken:
+    name: str
     start: float
     end: float
     silence_after: float
@@ -109,9 +123,12 @@ def _spoken_words(segments) -> list[_Spoken]:
         if segment.word in NOT_WORDS:
             if spoken and segment.word == "<sil>":
                 last = spoken[-1]
-                spoken[-1] = _Spoken(last.start, last.end, last.silence_after + end - start)
+                spoken[-1] = _Spoken(
+                    last.name, last.start, last.end, last.silence_after + end - start
+                )
             continue
-        spoken.append(_Spoken(start, end, 0.0))
+        # "to(3)": the third pronunciation of "to" in the dictionary
+        spoken.append(_Spoken(segment.word.split("(")[0], start, end, 0.0))
     return spoken
 
 
