@@ -2,11 +2,9 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,25 +12,12 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 
-from tests.app_server import production_env
+from tests.app_server import production_env, wait_for_port
 from tests.conftest import attach_demo_video, free_port, make_module
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {port}")
 
 
 @pytest.fixture
@@ -106,8 +91,8 @@ def stack(open_folder, collected_static, settings):
     )
     web = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(open_folder)])
     try:
-        _wait_for_port(app_port, app)
-        _wait_for_port(web_port, web)
+        wait_for_port(app_port, app)
+        wait_for_port(web_port, web)
         yield f"http://127.0.0.1:{web_port}"
     finally:
         for process in (web, app):
