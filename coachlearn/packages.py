@@ -52,9 +52,11 @@ from modules.publishing import publish_problems
 from modules.services import replace_cues, video_changed
 from modules.transcripts import (
     ParsedCue,
+    TimestampError,
     TranscriptError,
     cues_to_vtt,
     format_timestamp,
+    parse_timestamp,
     read_transcript,
 )
 from quizzes.models import Choice, Question, Quiz
@@ -448,13 +450,10 @@ def _clock(table: _Table, key: str) -> int | None:
     value = table.get(key, (str, int), 'seconds or a time such as "6:41"', required=False)
     if value is None or isinstance(value, int):
         return value
-    parts = value.strip().split(":")
-    if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts) or int(parts[-1]) >= 60:
-        _fail(table.path(key), f'not a time: "{value}"; write m:ss or h:mm:ss')
-    seconds = 0
-    for part in parts:
-        seconds = seconds * 60 + int(part)
-    return seconds
+    try:
+        return parse_timestamp(value)
+    except TimestampError as error:
+        _fail(table.path(key), f"not a time: {error}")
 
 
 def _choice(table: _Table) -> tuple[str, bool, str]:

@@ -35,10 +35,10 @@ from modules.models import (
     VideoProcessing,
 )
 from modules.publishing import PublishError, publish_module, publish_problems, unpublish_module
-from modules.search import refresh_search_vector
 from modules.services import (
     ModuleError,
     accept_timing,
+    module_changed,
     replace_cues,
     time_transcript_later,
     video_changed,
@@ -110,8 +110,31 @@ class LearningObjectiveInline(admin.TabularInline):
     }
 
 
+class ShownOnModulePages:
+    """Series and competencies are shown on module pages and found by search: a change to
+    one is a change to each of its modules (renamed, its modules' pages name it anew)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for module in obj.modules.all():
+            module_changed(module)
+
+    def delete_model(self, request, obj):
+        modules = list(obj.modules.all())
+        super().delete_model(request, obj)
+        for module in modules:
+            module_changed(module)
+
+    def delete_queryset(self, request, queryset):
+        modules = list(Module.objects.filter(**{f"{self.module_lookup}__in": queryset}).distinct())
+        super().delete_queryset(request, queryset)
+        for module in modules:
+            module_changed(module)
+
+
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(ShownOnModulePages, admin.ModelAdmin):
+    module_lookup = "series"
     list_display = ["title", "slug", "module_count"]
     prepopulated_fields = {"slug": ["title"]}
     search_fields = ["title", "slug"]
@@ -125,7 +148,8 @@ class SeriesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Competency)
-class CompetencyAdmin(admin.ModelAdmin):
+class CompetencyAdmin(ShownOnModulePages, admin.ModelAdmin):
+    module_lookup = "competencies"
     search_fields = ["name"]
 
 
@@ -324,7 +348,7 @@ class ModuleAdmin(admin.ModelAdmin):
             for warning in warnings:
                 messages.warning(request, warning)
         else:
-            refresh_search_vector(module)
+            module_changed(module)  # objectives or competencies may have changed alone
         if not form.initial.get("is_published"):
             self._keep_publishing_rules(request, module)
 
@@ -449,8 +473,7 @@ class CueAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        obj.module.touch()  # new cache keys for the page and captions
-        refresh_search_vector(obj.module)
+        module_changed(obj.module)
 
 
 def processing_state(module: Module) -> dict:

@@ -16,6 +16,17 @@ class ModuleError(Exception):
     """A change to a module that cannot go ahead; the message is for the author."""
 
 
+def module_changed(module: Module) -> None:
+    """What learners see of this module changed: the one call every writer makes.
+
+    Its fields, cues, objectives, competencies, series or video. Moves the module's version,
+    so every cached page, fragment and caption file of it is built anew, and rewrites its
+    search vector from its rows (a competency renamed elsewhere is found under its new name).
+    """
+    module.touch()
+    refresh_search_vector(module)
+
+
 @transaction.atomic
 def replace_cues(*, module: Module, cues: Sequence[ParsedCue]) -> int:
     """Swap a module's whole transcript for new cues, all or nothing."""
@@ -33,8 +44,7 @@ def replace_cues(*, module: Module, cues: Sequence[ParsedCue]) -> int:
         )
         for index, cue in enumerate(cues, start=1)
     )
-    module.touch()
-    refresh_search_vector(module)
+    module_changed(module)
     return len(cues)
 
 
@@ -113,5 +123,5 @@ def accept_timing(*, module: Module) -> int:
             changed.append(cue)
     Cue.objects.bulk_update(changed, ["start_seconds", "end_seconds"])
     timing.delete()
-    module.touch()
+    module_changed(module)
     return len(changed)

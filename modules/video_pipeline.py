@@ -415,7 +415,9 @@ def _switch_to(
                 store_media(module.poster, handle, role="poster", name="poster.png")
             fields.append("poster")
         module.save(update_fields=fields)
-        module.touch()  # pages and captions show the new duration, poster and player
+        from modules.services import module_changed  # services imports this module
+
+        module_changed(module)  # pages and captions show the new duration, poster and player
         processing.status = VideoProcessing.Status.READY
         processing.step, processing.percent, processing.error = "Ready", 100, ""
         processing.probe = found.as_dict()

@@ -24,7 +24,12 @@ from modules.transcripts.model import (
     numbered,
 )
 from modules.transcripts.plain import read_plain
-from modules.transcripts.text import cues_to_text, format_timestamp
+from modules.transcripts.text import (
+    TimestampError,
+    cues_to_text,
+    format_timestamp,
+    parse_timestamp,
+)
 from modules.transcripts.timed import SRT, WEBVTT, is_index, is_timing, read_timed
 
 PLAIN = "plain text"
@@ -41,6 +46,8 @@ __all__ = [
     "cues_to_vtt",
     "encoding_name",
     "format_timestamp",
+    "parse_timestamp",
+    "TimestampError",
     "format_vtt_timestamp",
     "parse_plain",
     "parse_srt",

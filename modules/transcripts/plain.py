@@ -19,11 +19,11 @@ from modules.transcripts.model import (
     numbered,
 )
 from modules.transcripts.speakers import label_at
+from modules.transcripts.text import TimestampError, parse_timestamp
 
 # Anything bracketed made of digits, colons and dots; it is then a timestamp or an error.
 _BRACKETED_NUMBER = re.compile(r"\[\s*([0-9:.]+)\s*\]")
-_M_SS = re.compile(r"([0-9]{1,2}):([0-9]{2})")
-_H_MM_SS = re.compile(r"([0-9]{1,2}):([0-9]{2}):([0-9]{2})")
+_CLOCK_SHAPE = re.compile(r"(?:[0-9]{1,2}:)?[0-9]{1,2}:[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -131,18 +131,14 @@ class _PlainReader:
 
 
 def _stamp_seconds(written: str, line: int) -> int:
-    content = written[1:-1]
-    if match := _M_SS.fullmatch(content):
-        hours, minutes, seconds = 0, int(match[1]), int(match[2])
-    elif match := _H_MM_SS.fullmatch(content):
-        hours, minutes, seconds = (int(part) for part in match.groups())
-    else:
-        raise TranscriptError(f"not a timestamp: {written}; write [m:ss] or [h:mm:ss]", line=line)
-    if minutes >= 60:
-        raise TranscriptError(f"timestamp {written} has {minutes} minutes", line=line)
-    if seconds >= 60:
-        raise TranscriptError(f"timestamp {written} has {seconds} seconds", line=line)
-    return hours * 3600 + minutes * 60 + seconds
+    try:
+        return parse_timestamp(written[1:-1])
+    except TimestampError as error:
+        if not _CLOCK_SHAPE.fullmatch(written[1:-1].strip()):
+            raise TranscriptError(
+                f"not a timestamp: {written}; write [m:ss] or [h:mm:ss]", line=line
+            ) from None
+        raise TranscriptError(f"timestamp {written} {error.problem}", line=line) from None
 
 
 def _with_end_times(cues: list[ParsedCue]) -> list[ParsedCue]:

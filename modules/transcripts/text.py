@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from modules.transcripts.model import CueLike, normalize
+
+_CLOCK = re.compile(r"(?:([0-9]{1,2}):)?([0-9]{1,2}):([0-9]{2})")
+
+
+class TimestampError(ValueError):
+    """A time that is not m:ss or h:mm:ss; `problem` says what is wrong with `written`."""
+
+    def __init__(self, written: str, problem: str) -> None:
+        self.written, self.problem = written, problem
+        super().__init__(f'"{written}" {problem}')
+
+
+def parse_timestamp(written: str) -> int:
+    """Whole seconds of "m:ss" or "h:mm:ss" (6:59, 1:02:03), the way the site writes times.
+
+    The one reader of the times people write: plain transcripts, packages, the demo and the
+    admin's time fields. Minutes and seconds stop at 59 (75:00 is refused, not read as
+    1:15:00). Raises TimestampError.
+    """
+    text = written.strip()
+    match = _CLOCK.fullmatch(text)
+    if match is None:
+        raise TimestampError(text, "is not a time; write m:ss or h:mm:ss, such as 6:59")
+    hours, minutes, seconds = int(match[1] or 0), int(match[2]), int(match[3])
+    if minutes >= 60:
+        raise TimestampError(text, f"has {minutes} minutes")
+    if seconds >= 60:
+        raise TimestampError(text, f"has {seconds} seconds")
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def format_timestamp(seconds: float | None) -> str:

@@ -15,9 +15,8 @@ from accounts.demo import DEMO_ACCOUNTS
 from certificates.models import EvaluationQuestion
 from modules.media_files import store_media
 from modules.models import Competency, LearningObjective, Module, Series
-from modules.search import refresh_search_vector
-from modules.services import replace_cues, video_changed
-from modules.transcripts import parse_transcript
+from modules.services import module_changed, replace_cues, video_changed
+from modules.transcripts import parse_timestamp, parse_transcript
 from quizzes.models import Choice, Question, Quiz
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "modules" / "demo"
@@ -77,7 +76,7 @@ class Command(BaseCommand):
             Competency.objects.get_or_create(name=name)[0] for name in entry["competencies"]
         )
         self._transcript(module, DEMO_DIR / entry["transcript"])
-        refresh_search_vector(module)  # objectives or competencies may have changed alone
+        module_changed(module)  # objectives or competencies may have changed alone
         return module
 
     def _attach(self, module: Module, field: str, filename: str) -> None:
@@ -177,9 +176,4 @@ class Command(BaseCommand):
 
 
 def _seconds(value: str | None) -> int | None:
-    if not value:
-        return None
-    seconds = 0
-    for part in value.split(":"):
-        seconds = seconds * 60 + int(part)
-    return seconds
+    return parse_timestamp(value) if value else None
