@@ -181,6 +181,7 @@ def _quiz_table(quiz: Quiz, objectives: list[LearningObjective]) -> dict:
         table["max_attempts"] = quiz.max_attempts
     table["shuffle"] = quiz.shuffle
     table["required_watch_percent"] = quiz.required_watch_percent
+    table["show_missed_objectives"] = quiz.show_missed_objectives
     questions = quiz.questions.select_related("objective").prefetch_related("choices")
     table["questions"] = [_question_table(q, texts, numbers) for q in questions]
     return table
@@ -247,6 +248,7 @@ class QuizSpec:
     max_attempts: int | None
     shuffle: bool
     required_watch_percent: int
+    show_missed_objectives: bool
     questions: list[QuestionSpec]
 
 
@@ -407,6 +409,7 @@ def _quiz_spec(table: _Table, objectives: list[str]) -> QuizSpec:
         max_attempts=table.integer("max_attempts"),
         shuffle=table.boolean("shuffle"),
         required_watch_percent=table.integer("required_watch_percent", default=0),
+        show_missed_objectives=table.boolean("show_missed_objectives"),
         questions=[_question_spec(item, objectives) for item in table.tables("questions")],
     )
     table.done()
@@ -770,6 +773,7 @@ def _sync_quiz(module: Module, spec: QuizSpec | None, objectives: list) -> None:
     quiz = quiz or Quiz(module=module)
     quiz.pass_mark, quiz.max_attempts = spec.pass_mark, spec.max_attempts
     quiz.shuffle, quiz.required_watch_percent = spec.shuffle, spec.required_watch_percent
+    quiz.show_missed_objectives = spec.show_missed_objectives
     _validate(quiz, "quiz", exclude=["module"])  # Quiz.clean runs once the questions exist
     quiz.save()
     wanted = [_question_row(q, objectives) for q in spec.questions]

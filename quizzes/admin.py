@@ -162,6 +162,7 @@ class QuizAdmin(admin.ModelAdmin):
         "max_attempts",
         "shuffle",
         "required_watch_percent",
+        "show_missed_objectives",
     ]
     inlines = [QuestionInline]
 

@@ -127,3 +127,30 @@ def grade(
         questions=graded,
         objectives=sorted(objectives.values(), key=lambda item: positions[item.objective_id]),
     )
+
+
+@dataclass(frozen=True)
+class MissedObjective:
+    text: str
+    correct: int
+    total: int
+    review_at_seconds: tuple[int, ...]  # the moments of the questions not answered right
+
+
+def missed_objectives(result: Mapping) -> list[MissedObjective]:
+    """The objectives of a stored result (`Grade.as_json()`) with a question not fully right,
+    in the result's order, each with the review moments of those questions."""
+    moments: dict[int, set[int]] = {}
+    for question in result.get("questions", []):
+        if not question["correct"] and question.get("review_at_seconds") is not None:
+            moments.setdefault(question["objective_id"], set()).add(question["review_at_seconds"])
+    return [
+        MissedObjective(
+            text=objective["text"],
+            correct=objective["correct"],
+            total=objective["total"],
+            review_at_seconds=tuple(sorted(moments.get(objective["objective_id"], ()))),
+        )
+        for objective in result.get("objectives", [])
+        if objective["correct"] < objective["total"]
+    ]

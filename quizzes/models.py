@@ -28,6 +28,14 @@ class Quiz(models.Model):
         validators=[MaxValueValidator(100)],
         help_text="Share of the video a learner must have watched before taking the quiz.",
     )
+    show_missed_objectives = models.BooleanField(
+        default=False,
+        help_text=(
+            "After a failed attempt, show only which learning objectives were missed and the"
+            " moments of the video to review, not the right answers (for credit-bearing"
+            " programmes whose questions are reused)."
+        ),
+    )
 
     class Meta:
         verbose_name_plural = "quizzes"
@@ -209,6 +217,12 @@ class Attempt(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.finished_at is not None
+
+    def hides_answers_from(self, user) -> bool:
+        """A failed attempt at a quiz that shows missed objectives: its owner is shown those
+        and the moments to review, never the right answers (so a retry tests again). Those
+        reading learners' records still see the answers."""
+        return self.quiz.show_missed_objectives and self.passed is False and self.user_id == user.pk
 
 
 class Completion(models.Model):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.roles import require_owner_or_learner_records
 from modules.access import get_visible_module
 from modules.models import Module
+from quizzes.grading import missed_objectives
 from quizzes.models import Attempt, Quiz
 from quizzes.services import (
     QuizError,
@@ -109,12 +110,15 @@ def attempt_result(request, slug, pk):
         quiz.max_attempts is None
         or submitted_attempts(user=attempt.user, quiz=quiz).count() < quiz.max_attempts
     )
+    answers_hidden = attempt.hides_answers_from(request.user)
     context = {
         "attempt": attempt,
         "module": quiz.module,
         "quiz": quiz,
         "result": attempt.result,
         "may_retry": may_retry and attempt.user == request.user,
+        "answers_hidden": answers_hidden,
+        "missed_objectives": missed_objectives(attempt.result) if answers_hidden else [],
     }
     return render(request, "quizzes/attempt.html", context)
 
