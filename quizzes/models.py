@@ -56,6 +56,10 @@ class Quiz(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("quizzes:take", args=[self.module.slug])
 
+    def watch_requirement_met(self, watched_percent: int) -> bool:
+        """Enough of the video watched to take this quiz (the panel says so, the quiz checks)."""
+        return watched_percent >= self.required_watch_percent
+
     def objectives_without_questions(self) -> list[LearningObjective]:
         covered = set(self.questions.values_list("objective_id", flat=True))
         return [o for o in self.module.objectives.all() if o.pk not in covered]

@@ -25,6 +25,9 @@ def quiz_panel(request, module) -> str:
                 context["resume_seconds"] = int(state.progress.position_seconds)
                 context["resume_at"] = format_timestamp(int(state.progress.position_seconds))
         if state.quiz is not None:
+            context["watch_requirement_met"] = state.quiz.watch_requirement_met(
+                context.get("watched_percent", 0)
+            )
             context["completion"] = state.completion
             context["attempt_count"] = state.attempt_count
             context["best_score"] = state.best_score

@@ -59,7 +59,7 @@ def _check_may_attempt(*, user, quiz: Quiz, excluding: Attempt | None = None) ->
             )
     if quiz.required_watch_percent:
         watched = watched_percent(user=user, module=quiz.module)
-        if watched < quiz.required_watch_percent:
+        if not quiz.watch_requirement_met(watched):
             raise QuizError(
                 f"Watch at least {quiz.required_watch_percent}% of the video before the quiz "
                 f"(you have watched {watched}%)."

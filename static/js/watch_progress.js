@@ -11,6 +11,10 @@
   const url = panel.dataset.progressUrl;
   const csrf = panel.dataset.csrf;
   const note = panel.querySelector("[data-watched-note]");
+  const requirement = panel.querySelector("[data-watch-requirement]");
+  // The requirement is a live region: it changes on whole steps only, so a screen reader
+  // hears "35%", "40%" and not every report.
+  const STEP = 5;
   let pending = [];
   let current = null;
   let last = null;
@@ -56,9 +60,26 @@
     })
       .then((response) => (response.ok ? response.json() : null))
       .then((data) => {
-        if (data && note) note.textContent = `Watched ${data.watched_percent}% of the video`;
+        if (!data) return;
+        if (note) note.textContent = `Watched ${data.watched_percent}% of the video`;
+        if (requirement) showRequirement(data.watched_percent);
       })
       .catch(() => {});
+  }
+
+  function showRequirement(percent) {
+    const required = parseInt(requirement.dataset.requiredPercent, 10);
+    const shown = parseInt(requirement.dataset.watchedPercent, 10);
+    const met = percent >= required;
+    if (Math.floor(percent / STEP) === Math.floor(shown / STEP) && met === shown >= required) {
+      return;
+    }
+    requirement.dataset.watchedPercent = percent;
+    requirement.querySelectorAll("[data-watched-figure]").forEach((figure) => {
+      figure.textContent = percent;
+    });
+    requirement.querySelector("[data-requirement-unmet]").hidden = met;
+    requirement.querySelector("[data-requirement-met]").hidden = !met;
   }
 
   setInterval(() => {
