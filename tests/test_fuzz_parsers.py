@@ -252,6 +252,7 @@ KEYS = [
     "max_attempts",
     "shuffle",
     "required_watch_percent",
+    "show_missed_objectives",
     "questions",
     "text",
     "kind",
