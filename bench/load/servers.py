@@ -10,6 +10,7 @@ import random
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from catalogue import DATABASE
@@ -52,6 +53,21 @@ def smoke_test(port: int, pages: dict, spare_submit: tuple) -> None:
             )
         if name == "module signed in" and b"Signed in as" not in content:
             raise SystemExit(f"{path} with a session cookie did not come back signed in")
+
+
+def settle(gunicorn, page: str, most: float = 60) -> None:
+    """Wait until the app servers have answered what the last page left queued (64
+    connections of a slow page are seconds of work), so that it does not eat the next
+    page's seconds: until their workers use less than a tenth of a core."""
+    started = time.monotonic()
+    while time.monotonic() - started < most:
+        used = cpu_seconds(gunicorn)
+        time.sleep(0.25)
+        if cpu_seconds(gunicorn) - used < 0.025:
+            break
+    waited = time.monotonic() - started
+    if waited > 1:
+        say(f"  {waited:.1f} s until the servers finished the last page's requests; next: {page}")
 
 
 def measure(args, pages: dict) -> list[tuple[str, dict]]:
@@ -117,6 +133,7 @@ def measure(args, pages: dict) -> list[tuple[str, dict]]:
             expect = "/attempts/" if name == "quiz submit POST" else ""
             warm = warm_submits if name == "quiz submit POST" else pages[name]
             entries = measured_submits if name == "quiz submit POST" else pages[name]
+            settle(server_cpu["gunicorn"], name)
             if args.warmup:
                 drive(warm, args.warmup, expect)
             before = {label: cpu_seconds(match) for label, match in server_cpu.items()}
