@@ -97,7 +97,11 @@ def measure(args, pages: dict) -> list[tuple[str, dict]]:
     pids = {server.pid for server in servers}
     server_cpu = {
         "gunicorn": lambda ppid, cmdline: ppid in pids,
-        "postgres": lambda ppid, cmdline: f" {DATABASE} " in cmdline,
+        # The backends of this database; not its autovacuum workers, which come and go (one
+        # that ends within a page would take its CPU time out of that page's figure).
+        "postgres": lambda ppid, cmdline: (
+            f" {DATABASE} " in cmdline and "autovacuum" not in cmdline
+        ),
     }
     figures = []
     try:
