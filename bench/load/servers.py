@@ -55,6 +55,21 @@ def smoke_test(port: int, pages: dict, spare_submit: tuple) -> None:
             raise SystemExit(f"{path} with a session cookie did not come back signed in")
 
 
+def postgres_server_pid() -> int | None:
+    """The pid of the PostgreSQL server this process is connected to, the parent of its
+    backends; None when it runs on another machine (DATABASE_URL)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    try:
+        stat = Path(f"/proc/{backend}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
+
+
 def settle(gunicorn, page: str, most: float = 60) -> None:
     """Wait until the app servers have answered what the last page left queued (64
     connections of a slow page are seconds of work), so that it does not eat the next
@@ -73,6 +88,7 @@ def settle(gunicorn, page: str, most: float = 60) -> None:
 def measure(args, pages: dict) -> list[tuple[str, dict]]:
     from django.db import connections
 
+    postmaster = postgres_server_pid()
     connections.close_all()  # nothing shared with gunicorn or forked clients
     options = ["--worker-class", args.worker_class]
     if args.worker_class == "gthread":
@@ -97,10 +113,13 @@ def measure(args, pages: dict) -> list[tuple[str, dict]]:
     pids = {server.pid for server in servers}
     server_cpu = {
         "gunicorn": lambda ppid, cmdline: ppid in pids,
-        # The backends of this database; not its autovacuum workers, which come and go (one
-        # that ends within a page would take its CPU time out of that page's figure).
+        # The backends of this database on this server (another worktree's benchmark may
+        # have a database of the same name); not its autovacuum workers, which come and go:
+        # one that ended within a page would take its CPU time out of that page's figure.
         "postgres": lambda ppid, cmdline: (
-            f" {DATABASE} " in cmdline and "autovacuum" not in cmdline
+            f" {DATABASE} " in cmdline
+            and "autovacuum" not in cmdline
+            and postmaster in (None, ppid)
         ),
     }
     figures = []
