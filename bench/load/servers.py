@@ -37,7 +37,8 @@ def smoke_test(port: int, pages: dict, spare_submit: tuple) -> None:
     """One request of each page before the load: a misconfiguration fails here, clearly."""
     for name, entries in [*pages.items(), ("quiz submit POST", [spare_submit])]:
         method, path, cookie, body = entries[0]
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        # Patient: the first requests wait for the workers to boot, slow on a busy machine.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         headers = {"Cookie": cookie} if cookie else {}
         if body:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
