@@ -155,13 +155,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# bench/load.py drives gunicorn with Debian's wrk (installed here when missing; without it,
+# bench/load drives gunicorn with Debian's wrk (installed here when missing; without it,
 # a slower Python client).
 bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq wrk >/dev/null; } || echo "no wrk: bench/load.py uses its Python client"
-	$(BIN)/python bench/module_page.py
-	$(BIN)/python bench/load.py
+		apt-get install -y -qq wrk >/dev/null; } || echo "no wrk: bench/load uses its Python client"
+	$(BIN)/python bench/load
 	$(BIN)/python bench/db_outage.py
 	$(BIN)/python bench/media_redirect.py
 

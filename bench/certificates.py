@@ -6,13 +6,14 @@ prints, all in-process:
   - the first download of a certificate with no stored PDF (certificate_pdf: render, store,
     save the SHA-256), median and p95 over 20 certificates, and the bare render
     (render_certificate_pdf) on the same certificates;
-  - a download of a stored PDF (GET /certificates/<code>.pdf, signed in, django.test.Client),
-    median and p95 over 200 requests;
   - memory of one render: tracemalloc peak (Python allocations only) after a warm-up, and in
     a fresh subprocess the growth of the peak RSS (getrusage ru_maxrss) over one render,
     plus the tracemalloc peak of that cold render in another fresh subprocess.
 
-    .venv/bin/python bench/certificates.py [--modules 30] [--renders 20] [--downloads 200]
+    .venv/bin/python bench/certificates.py [--modules 30] [--renders 20]
+
+The download of a stored PDF is one of the load benchmark's pages (bench/load), under load
+and in-process.
 
 It uses its own database (coachlearn_bench_certificates) on the embedded server, or
 DATABASE_URL, and stores the PDFs in a temporary MEDIA_ROOT removed at the end.
@@ -34,21 +35,10 @@ import time
 import tracemalloc
 import warnings
 from decimal import Decimal
-from pathlib import Path
 
-from common import percentile
+from common import ROOT, configure, percentile, set_up_django
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "coachlearn.settings",
-        "EMBEDDED_DATABASE_NAME": "coachlearn_bench_certificates",
-        "DEBUG": "0",
-        "HTTPS": "0",
-        "ALLOWED_HOSTS": "testserver",
-    }
-)
+configure("coachlearn_bench_certificates")
 # No static files are served here; whitenoise need not warn that STATIC_ROOT is missing.
 warnings.filterwarnings("ignore", message="No directory at")
 EMAIL = "bench-certificates@example.org"
@@ -74,12 +64,9 @@ def memory_status_kb() -> dict[str, int]:
 
 def prepare(modules: int):
     """The learner and their certificates, one per completed module, none with a stored PDF."""
-    import django
-
-    django.setup()
+    set_up_django()
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import transaction
     from django.utils import timezone
 
@@ -88,8 +75,6 @@ def prepare(modules: int):
     from modules.models import LearningObjective, Module, Series
     from quizzes.models import Attempt, Choice, Completion, Question, Quiz
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     User = get_user_model()
     learner = User.objects.filter(email=EMAIL).first()
     if learner is None:
@@ -148,10 +133,7 @@ def prepare(modules: int):
 
 
 def measure(args) -> None:
-    learner, certificates = prepare(args.modules)
-    from django.test import Client
-
-    from certificates.models import Certificate
+    _, certificates = prepare(args.modules)
     from certificates.pdf import certificate_pdf, render_certificate_pdf
 
     if len(certificates) < args.renders + 1:
@@ -181,24 +163,7 @@ def measure(args) -> None:
     print(f"  of which the render alone (render_certificate_pdf): {summary(bare)}")
     print(f"  PDF size: median {statistics.median(sizes) / 1024:.0f} KiB")
 
-    # 3. Stored PDFs, downloaded through the view.
-    for certificate in certificates[args.renders :]:
-        certificate_pdf(certificate)
-    stored = Certificate.objects.filter(pk__in=[c.pk for c in certificates]).exclude(pdf="")
-    assert stored.count() == len(certificates)
-    client = Client()
-    client.force_login(learner)
-    timings = []
-    for number in range(args.downloads):
-        certificate = certificates[number % len(certificates)]
-        started = time.perf_counter()
-        response = client.get(f"/certificates/{certificate.code}.pdf")
-        body = response.content
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200 and body.startswith(b"%PDF"), response.status_code
-    print(f"download of a stored PDF (GET /certificates/<code>.pdf, signed in): {summary(timings)}")
-
-    # 4. Memory of one render.
+    # 3. Memory of one render.
     certificate = certificates[0]
     render_certificate_pdf(certificate)  # warm
     gc.collect()
@@ -291,7 +256,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", type=int, default=30)
     parser.add_argument("--renders", type=int, default=20)
-    parser.add_argument("--downloads", type=int, default=200)
     parser.add_argument("--child-render", help=argparse.SUPPRESS)
     parser.add_argument("--child-mode", default="rss", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -1,4 +1,5 @@
-"""Pieces every benchmark needs: percentiles, free ports, a gunicorn that is up, static files."""
+"""Pieces every benchmark needs: its settings and database, percentiles, free ports, a gunicorn
+that is up, static files, CPU time from /proc, nginx and Redis for a run."""
 
 from __future__ import annotations
 
@@ -13,6 +14,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # gunicorn's advice, and `make serve`'s default: 2 × cores + 1 workers.
 DEFAULT_WORKERS = 2 * (os.cpu_count() or 1) + 1
+DEFAULT_STATIC_ROOT = "/tmp/coachlearn-bench-static"
+
+
+def configure(database: str | None, **overrides: str) -> None:
+    """Production settings (DEBUG=0, plain HTTP) on the benchmark's own database of the
+    embedded server (DATABASE_URL wins if set), with the project importable. Call it before
+    Django is imported; `overrides` are more environment variables."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "coachlearn.settings",
+            "DEBUG": "0",
+            "HTTPS": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,testserver",  # gunicorn gets 127.0.0.1 only
+            "STATIC_ROOT": os.environ.get("STATIC_ROOT", DEFAULT_STATIC_ROOT),
+            **({"EMBEDDED_DATABASE_NAME": database} if database else {}),
+            **overrides,
+        }
+    )
+
+
+def set_up_django() -> None:
+    """django.setup(), then the benchmark's database migrated, with its cache table. The
+    request log (a line per request) is quiet in this process, where the requests are the
+    benchmark's own; the servers it starts keep theirs."""
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("coachlearn.requests").setLevel(logging.WARNING)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -158,3 +195,7 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen, int]:
     )  # fmt: skip
     wait_for(port, process)
     return process, port
+
+
+def say(message: str) -> None:
+    print(message, flush=True)

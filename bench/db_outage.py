@@ -25,10 +25,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from common import free_port, percentile, start_gunicorn, stop_server, wait_for
+from common import ROOT, free_port, percentile, start_gunicorn, stop_server, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # a cluster of its own: not configure()'s embedded database
 
 CONFIGURATIONS = {
     "before: pool wait 5 s, no breaker": {"DB_POOL_TIMEOUT": "5", "DATABASE_BREAKER_SECONDS": "0"},

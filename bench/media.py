@@ -14,24 +14,17 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import configure, set_up_django
+
 WORK = Path(tempfile.mkdtemp(prefix="coachlearn-bench-media-"))
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "coachlearn.settings",
-        "EMBEDDED_DATABASE_NAME": "coachlearn_bench_pipeline",
-        "DEBUG": "0",
-        "HTTPS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "MEDIA_ROOT": str(WORK / "media"),
-        "VIDEO_WORK_DIR": str(WORK / "work"),
-    }
+configure(
+    "coachlearn_bench_pipeline",
+    MEDIA_ROOT=str(WORK / "media"),
+    VIDEO_WORK_DIR=str(WORK / "work"),
 )
 
 LINES = [
@@ -104,11 +97,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60, help="length of each clip")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
+    set_up_django()
     from django.core.files.base import ContentFile
-    from django.core.management import call_command
     from django.utils import timezone
 
     from accounts.models import User
@@ -121,7 +111,6 @@ def main() -> None:
     from modules.video_pipeline import process_module_video
     from quizzes.models import Attempt, Completion, Quiz
 
-    call_command("migrate", verbosity=0)
     Module.objects.filter(slug__startswith="bench-media-").delete()
 
     print(f"Video processing ({args.seconds} s clips, {os.cpu_count()} cores):")

@@ -25,21 +25,29 @@ import logging
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from common import collect_static, free_port, percentile, start_gunicorn, stop_server, wait_for
+from common import (
+    ROOT,
+    collect_static,
+    configure,
+    free_port,
+    percentile,
+    set_up_django,
+    start_gunicorn,
+    stop_server,
+    wait_for,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 DATABASE = "coachlearn_bench_media"
 SLUG = "bench-media"
 BUCKET = "coachlearn-bench-media"
 VIDEO = ROOT / "modules" / "demo" / "coaching-basics.webm"
 CHUNK = 64 * 1024
+configure(DATABASE, ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="ERROR", REQUEST_LOG="0")
 
 
 def s3_env(endpoint: str) -> dict[str, str]:
@@ -57,18 +65,14 @@ def s3_env(endpoint: str) -> dict[str, str]:
 def prepare(endpoint: str, media_root: Path) -> str:
     """The module, its video in the bucket and in media_root; the stored name."""
     import boto3
-    import django
 
     os.environ.update(s3_env(endpoint))
-    django.setup()
+    set_up_django()
     from django.core.files.base import ContentFile
-    from django.core.management import call_command
     from django.utils import timezone
 
     from modules.models import Module
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     boto3.client(
         "s3",
         endpoint_url=endpoint,
@@ -144,16 +148,6 @@ def main() -> None:
     args = parser.parse_args()
     from moto.server import ThreadedMotoServer
 
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="coachlearn.settings",
-        EMBEDDED_DATABASE_NAME=DATABASE,
-        DEBUG="0",
-        HTTPS="0",
-        ALLOWED_HOSTS="127.0.0.1",
-        STATIC_ROOT=os.environ.get("STATIC_ROOT", "/tmp/coachlearn-bench-static"),
-        LOG_LEVEL="ERROR",
-        REQUEST_LOG="0",
-    )
     collect_static()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's log of each request
     moto_port = free_port()

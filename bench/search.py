@@ -23,25 +23,14 @@ import itertools
 import os
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
-from common import percentile
+from common import configure, percentile, set_up_django
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "coachlearn.settings",
-        "EMBEDDED_DATABASE_NAME": "coachlearn_bench_search",
-        "DEBUG": "0",
-        "HTTPS": "0",
-    }
-)
+configure("coachlearn_bench_search")
 
 WORDS_PER_CUE = 12
 VOCABULARY_SIZE = 6000
@@ -379,15 +368,11 @@ def main() -> None:
     parser.add_argument("--skip-on-the-fly", action="store_true")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    set_up_django()
     from django.db import connection
 
     from modules.models import Cue, Module
 
-    call_command("migrate", verbosity=0)
     print(f"{os.cpu_count()} cores; {connection.settings_dict['NAME']}")
     have = (Module.objects.count(), Cue.objects.count())
     if args.rebuild or have != (args.modules, args.modules * args.cues):

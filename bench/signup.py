@@ -12,25 +12,12 @@ It uses its own database (coachlearn_bench_signup) on the embedded server, or DA
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "coachlearn.settings",
-        "EMBEDDED_DATABASE_NAME": "coachlearn_bench_signup",
-        "DEBUG": "0",
-        "HTTPS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-    }
-)
+from common import configure, percentile, set_up_django
 
-from common import percentile  # noqa: E402 (after sys.path)
+configure("coachlearn_bench_signup")
 
 PASSWORD = "a-long-bench-passphrase-7"
 
@@ -40,19 +27,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
+    set_up_django()
     from django.conf import settings
     from django.core import mail
-    from django.core.management import call_command
     from django.test import Client
     from django.test.utils import setup_test_environment
 
     from accounts.models import User
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     setup_test_environment()  # mail into memory (mail.outbox); nothing leaves the machine
     settings.ACCOUNT_RATE_LIMITS = False  # dozens of sign-ups from one address
     User.objects.filter(email__endswith="@bench.example.org").delete()

@@ -1,4 +1,4 @@
-"""SQL per request stays flat as the data grows: the pages of the load benchmark (bench/load.py)
+"""SQL per request stays flat as the data grows: the pages of the load benchmark (bench/load)
 ask the database as many times for small data as for large. The module page and the
 catalog have theirs in test_page_cache.py and test_catalog.py."""
 
