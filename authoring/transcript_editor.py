@@ -113,6 +113,7 @@ def _line_json(cue: Cue) -> dict:
         "start": cue.start_seconds,
         "speaker": cue.speaker,
         "text": cue.text,
+        "url": cue.get_absolute_url(),
     }
 
 

@@ -104,12 +104,14 @@ def test_times_are_shifted_and_axe_finds_nothing_before_or_after(
     report = AxeReport("light")
     try:
         report.check(page, "transcript editor")
+        page.click("text=Shift all times")
         page.fill("#shift-offset", "+2")
         page.fill("#shift-from", "3")
         page.get_by_role("button", name="Shift the times").click()
         page.wait_for_selector("text=28 lines from line 3 on were moved by +2.")
         assert page.text_content("#line-3 [data-line-time]") == "0:12"
         assert [start for start, _, _ in lines(module)][:4] == [0.0, 5.0, 12.0, 17.0]
+        page.click("text=Shift all times")
         page.fill("#shift-offset", "-1:00")
         page.get_by_role("button", name="Shift the times").click()
         page.wait_for_selector("text=would move line 1 (0:00) before 0:00")
@@ -133,3 +135,33 @@ def test_on_a_phone_the_lines_are_under_the_video_and_nothing_scrolls_sideways(
         )
     finally:
         page.context.close()
+
+
+def test_a_corrected_file_is_previewed_then_replaces_the_lines_and_axe_finds_nothing(
+    browser, live_server, module_author, module, tmp_path
+):
+    corrected = tmp_path / "corrected.vtt"
+    corrected.write_text(
+        "WEBVTT\n\n00:00.000 --> 00:04.000\n<v Coach>Line 0 about confidentiality and the "
+        "learner's agenda.\n\n00:06.000 --> 00:09.000\n<v Resident>A line the vendor added.\n"
+    )
+    page = open_editor(browser, live_server, module_author, module, bypass_csp=True)
+    report = AxeReport("light")
+    try:
+        page.click("text=Upload a corrected file")
+        page.set_input_files("#id_transcript_file", str(corrected))
+        page.get_by_role("button", name="Compare with the current lines").click()
+        page.wait_for_selector("[data-preview]")
+        assert page.evaluate("document.activeElement.id") == "preview-heading"
+        assert page.text_content("[data-preview-counts]") == (
+            "1 added, 29 removed, 0 changed, 0 at another time, 1 unchanged."
+        )
+        page.click("text=Added: 1 line")
+        report.check(page, "transcript editor: a corrected file's preview")
+        assert module.cues.count() == 30
+        page.get_by_role("button", name="Replace the transcript").click()
+        page.wait_for_selector("text=The transcript was replaced by corrected.vtt: 2 lines.")
+        assert [speaker for _, speaker, _ in lines(module)] == ["Coach", "Resident"]
+    finally:
+        page.context.close()
+    assert not report.failures(), "axe-core found violations:\n" + report.failures()

@@ -152,7 +152,14 @@ def test_the_pages_script_gets_the_saved_line_or_the_error_as_json(client_of, mo
     saved = client_of.post(editor_url(module), data, headers={"Accept": "application/json"})
     assert saved.json() == {
         "message": "Line 1 was saved.",
-        "line": {"position": 1, "time": "0:02", "start": 2.0, "speaker": "Coach", "text": "Hi."},
+        "line": {
+            "position": 1,
+            "time": "0:02",
+            "start": 2.0,
+            "speaker": "Coach",
+            "text": "Hi.",
+            "url": f"/modules/{module.slug}/?t=2",
+        },
     }
     refused = client_of.post(
         editor_url(module), {**data, "time": "0:61"}, headers={"Accept": "application/json"}

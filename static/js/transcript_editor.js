@@ -11,6 +11,10 @@
   const status = root.querySelector("[data-editor-status]");
   const lines = Array.from(root.querySelectorAll("[data-line]"));
 
+  // A corrected file's preview replaces the page: start reading there.
+  const preview = root.querySelector("[data-preview] h2");
+  if (preview) preview.focus();
+
   function say(message) {
     status.textContent = message;
   }
@@ -101,18 +105,27 @@
     form.elements.time.value = saved.time;
     form.elements.speaker.value = saved.speaker;
     form.elements.text.value = saved.text;
-    const time = line.querySelector("[data-line-time]");
+    let time = line.querySelector("[data-line-time]");
     if (saved.start === null) {
       delete line.dataset.start;
-      time.textContent = "untimed";
-      delete time.dataset.playFrom;
-    } else {
-      line.dataset.start = String(saved.start);
-      time.textContent = saved.time;
-      if (time.matches("a")) {
-        time.dataset.playFrom = String(saved.start);
-        time.setAttribute("aria-label", "Play from " + saved.time + ", line " + saved.position);
-      }
+      const untimed = document.createElement("span");
+      untimed.className = "editor-time";
+      untimed.dataset.lineTime = "";
+      untimed.textContent = "untimed";
+      time.replaceWith(untimed);
+      return;
     }
+    line.dataset.start = String(saved.start);
+    if (!time.matches("a")) {
+      const link = document.createElement("a");
+      link.className = "editor-time";
+      link.dataset.lineTime = "";
+      time.replaceWith(link);
+      time = link;
+    }
+    time.href = saved.url;
+    time.dataset.playFrom = String(saved.start);
+    time.textContent = saved.time;
+    time.setAttribute("aria-label", "Play from " + saved.time + ", line " + saved.position);
   }
 })();
