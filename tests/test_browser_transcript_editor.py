@@ -165,3 +165,19 @@ def test_a_corrected_file_is_previewed_then_replaces_the_lines_and_axe_finds_not
     finally:
         page.context.close()
     assert not report.failures(), "axe-core found violations:\n" + report.failures()
+
+
+def test_a_line_is_split_at_the_cursor_in_its_text(browser, live_server, module_author, module):
+    page = open_editor(browser, live_server, module_author, module)
+    try:
+        page.click("#line-2 [data-line-text]")
+        page.evaluate("() => document.querySelector('#text-2').setSelectionRange(7, 7)")
+        page.get_by_role("button", name="Split line 2").click()
+        page.wait_for_selector("text=Line 2 was split; its second part is line 3.")
+        assert [text for _, _, text in lines(module)][1:3] == [
+            "Line 1",
+            "about confidentiality and the learner's agenda.",
+        ]
+        assert page.text_content("#line-3 [data-line-text]").startswith("about confidentiality")
+    finally:
+        page.context.close()

@@ -408,3 +408,16 @@ def test_comparing_tells_a_corrected_line_from_one_removed_and_another_added():
     assert [c.old_line for c in comparison.removed] == [3]
     assert [c.new_line for c in comparison.added] == [3]
     assert comparison.unchanged == 1 and not comparison.moved and not comparison.renamed
+
+
+def test_staff_who_may_not_change_modules_can_change_no_line(programme_staff, module):
+    client = Client()
+    client.force_login(programme_staff)
+    before = lines(module)
+    for data in (
+        {"action": "edit", "position": "1", "time": "", "speaker": "X", "text": "Y"},
+        {"action": "shift", "offset": "+5"},
+        {"action": "merge", "position": "2"},
+    ):
+        assert client.post(editor_url(module), data).status_code == 403
+    assert lines(module) == before

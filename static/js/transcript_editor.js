@@ -98,6 +98,20 @@
     });
   });
 
+  // Splitting at the cursor: where the caret was left in the line's text, when no words
+  // are written and the text is as saved (so the place is the same on the server).
+  root.querySelectorAll("[data-split-form]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!event.submitter || event.submitter.value !== "split") return;
+      const line = form.closest("[data-line]");
+      const text = line.querySelector("textarea");
+      const saved = line.querySelector("[data-line-text]").textContent;
+      if (!form.elements.before.value.trim() && text.value === saved) {
+        form.elements.at.value = String(text.selectionStart);
+      }
+    });
+  });
+
   function show(line, saved) {
     line.querySelector("[data-line-text]").textContent = saved.text;
     line.querySelector("[data-line-speaker]").textContent = saved.speaker;
