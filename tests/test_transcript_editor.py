@@ -421,3 +421,23 @@ def test_staff_who_may_not_change_modules_can_change_no_line(programme_staff, mo
     ):
         assert client.post(editor_url(module), data).status_code == 403
     assert lines(module) == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"action": "edit", "position": "9" * 30, "time": "", "speaker": "", "text": "x"},
+        {"action": "edit", "position": "9" * 5000, "time": "", "speaker": "", "text": "x"},
+        {"action": "split", "position": "1", "at": "9" * 30},
+        {"action": "shift", "offset": "+1", "from_position": "9" * 30},
+        {"action": "merge", "position": "-1"},
+        {"action": "drop tables"},
+        {"action": "replace", "upload": "not signed"},
+    ],
+)
+def test_hostile_numbers_and_forms_get_a_message_never_a_server_error(client_of, module, data):
+    before = lines(module)
+    response = client_of.post(editor_url(module), data, follow=True)
+    assert response.status_code == 200
+    assert messages_of(response)[0].startswith("Nothing was changed.")
+    assert lines(module) == before
