@@ -60,7 +60,9 @@ def transcript_editor(request: HttpRequest, pk: int) -> HttpResponse:
         return _preview(request, module)
     change = ACTIONS.get(action)
     if change is None:
-        messages.error(request, "Nothing was changed. The form did not say what to do; reload the page.")
+        messages.error(
+            request, "Nothing was changed. The form did not say what to do; reload the page."
+        )
         return redirect("admin:modules_module_transcript", module.pk)
     try:
         done, line = change(module, request.POST)
