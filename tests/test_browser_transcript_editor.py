@@ -52,6 +52,10 @@ def test_a_lines_time_plays_the_video_from_there_without_leaving_the_page(
         assert page.get_attribute("#line-7", "aria-current") == "true"
         assert page.locator("[aria-current='true']").count() == 1
         assert page.text_content("[data-editor-status]") == "Playing from 0:30."
+        page.focus("#line-13 [data-play-from]")  # 1:00, by keyboard
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.querySelector('video').currentTime >= 60")
+        assert page.url == address
     finally:
         page.context.close()
 
