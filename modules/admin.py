@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from authoring.transcript_editor import transcript_editor
 from modules.extensions import admin_panels
 from modules.forms import ModuleAdminForm
 from modules.models import (
@@ -230,6 +231,11 @@ class ModuleAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.timing_view),
                 name="modules_module_timing",
             ),
+            path(
+                "<int:pk>/transcript/",
+                self.admin_site.admin_view(transcript_editor),
+                name="modules_module_transcript",
+            ),
         ]
         return own + super().get_urls()
 
@@ -302,12 +308,14 @@ class ModuleAdmin(admin.ModelAdmin):
         return format_html(
             '<div class="transcript-summary" data-transcript-summary>'
             "<p><strong>{count} lines</strong>, timed from {first} to {last}. "
+            '<a href="{editor_url}">Edit the transcript beside the video</a> · '
             '<a href="{url}">Correct lines</a> · <a href="{timing_url}">Time this transcript '
             "to the video</a></p>{speakers}{untimed}</div>",
             count=stats["count"],
             first=format_timestamp(stats["first"]) or "—",
             last=format_timestamp(stats["last"]) or "—",
             url=_cue_list_url(module),
+            editor_url=reverse("admin:modules_module_transcript", args=[module.pk]),
             timing_url=reverse("admin:modules_module_timing", args=[module.pk]),
             speakers=_speakers(module),
             untimed=_untimed_lines(untimed),

@@ -201,6 +201,11 @@ TABLE: dict[str, Case | list[Case]] = {
         "/admin/modules/module/{module_pk}/timing/",
         (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 403, 200),
     ),
+    # The transcript editor changes the module's lines: those who may change modules.
+    "admin:modules_module_transcript": Case(
+        "/admin/modules/module/{module_pk}/transcript/",
+        (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 403, 200),
+    ),
     "admin:modules_module_processing": Case(
         "/admin/modules/module/{module_pk}/processing.json",
         (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 403, 200),
@@ -230,7 +235,14 @@ TABLE: dict[str, Case | list[Case]] = {
 
 # --- walking the URL patterns -----------------------------------------------------------
 
-PROJECT_CODE = ("accounts.", "certificates.", "coachlearn.", "modules.", "quizzes.")
+PROJECT_CODE = (
+    "accounts.",
+    "authoring.",
+    "certificates.",
+    "coachlearn.",
+    "modules.",
+    "quizzes.",
+)
 
 
 def _is_library_internal(key: str, namespace: str, pattern: URLPattern) -> bool:

@@ -28,6 +28,7 @@ from modules.transcripts.text import (
     TimestampError,
     cues_to_text,
     format_timestamp,
+    parse_offset,
     parse_timestamp,
 )
 from modules.transcripts.timed import SRT, WEBVTT, is_index, is_timing, read_timed
@@ -46,6 +47,7 @@ __all__ = [
     "cues_to_vtt",
     "encoding_name",
     "format_timestamp",
+    "parse_offset",
     "parse_timestamp",
     "TimestampError",
     "format_vtt_timestamp",

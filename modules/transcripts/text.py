@@ -37,6 +37,28 @@ def parse_timestamp(written: str) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
+_WHOLE_SECONDS = re.compile(r"[0-9]{1,6}")
+
+
+def parse_offset(written: str) -> int:
+    """Signed whole seconds of a shift of times: "-3", "+90", "+1:30", "-1:02:03".
+
+    Seconds alone, or a time as parse_timestamp reads it, after an optional sign.
+    Raises TimestampError.
+    """
+    text = written.strip()
+    sign = -1 if text.startswith("-") else 1
+    body = text[1:].strip() if text.startswith(("-", "+")) else text
+    if _WHOLE_SECONDS.fullmatch(body):
+        return sign * int(body)
+    try:
+        return sign * parse_timestamp(body)
+    except TimestampError:
+        raise TimestampError(
+            text, "is not a shift; write seconds or m:ss with a sign, such as -3 or +1:30"
+        ) from None
+
+
 def format_timestamp(seconds: float | None) -> str:
     """0:05, 6:41, 1:02:03 (whole seconds, rounded down); "" for None."""
     if seconds is None:

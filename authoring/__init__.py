@@ -1,0 +1,1 @@
+"""Authoring pages for staff inside the admin (the transcript editor, `transcript_editor`)."""
