@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _page(client, module, query=""):
-    return client.get(reverse("modules:detail", args=[module.slug]) + query)
+    return client.get(reverse("module_page", args=[module.slug]) + query)
 
 
 def test_module_page_shows_everything_a_learner_needs(client, competency):
