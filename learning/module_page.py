@@ -38,11 +38,14 @@ MAX_START_SECONDS = 24 * 60 * 60
 
 
 def render_module_page(request, module: Module) -> str:
+    """The module's page as this visitor sees it."""
     if module.is_live and same_for_everyone(request):
         key = module_key(module, f"page:{live_catalog().version}")
-        return fragment(
-            key, lambda: _fill(_shell(request, module), _personal_parts(request, module))
-        )
+        return fragment(key, lambda: _page(request, module))
+    return _page(request, module)
+
+
+def _page(request, module: Module) -> str:
     return _fill(_shell(request, module), _personal_parts(request, module))
 
 
