@@ -1,4 +1,4 @@
-"""What the certificate layer shows on module pages (see modules.extensions)."""
+"""What the certificate layer shows on module pages (learning.module_page)."""
 
 from urllib.parse import urlencode
 
@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 
 from certificates.models import Certificate
 from certificates.pdf import verification_url
-from quizzes.panels import learner_completion
+from quizzes.learner_state import LearnerModuleState
 
 LINKEDIN_ADD_CERTIFICATION = "https://www.linkedin.com/profile/add"
 
@@ -31,9 +31,10 @@ def linkedin_url(certificate: Certificate) -> str:
     )
 
 
-def certificate_panel(request, module) -> str:
+def certificate_panel(request, module, state: LearnerModuleState | None) -> str:
+    """The learner's certificate, or the way to claim it; `state` is None for a visitor."""
     # Certificates are issued for completions: without one there is nothing to show.
-    if not request.user.is_authenticated or learner_completion(request, module) is None:
+    if state is None or state.completion is None:
         return ""
     certificate = Certificate.objects.valid().filter(user=request.user, module=module).first()
     context = {"module": module, "certificate": certificate}

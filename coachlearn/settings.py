@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "modules",
     "quizzes",
     "certificates",
+    "learning",
     "django_prometheus",
 ]
 

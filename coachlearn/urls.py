@@ -4,6 +4,7 @@ from django.urls import include, path
 from coachlearn import views
 
 urlpatterns = [
+    path("", include("learning.urls")),
     path("", include("modules.urls")),
     path("", include("quizzes.urls")),
     path("", include("certificates.urls")),
@@ -12,7 +13,6 @@ urlpatterns = [
     # One sign-in for everyone: the admin's own login form would bypass rate limits and 2FA.
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
-    path("me/", views.learning, name="my_learning"),
     path("healthz", views.health, name="health"),
     path("readyz", views.ready, name="ready"),
     path("metrics", views.metrics, name="metrics"),

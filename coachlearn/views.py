@@ -1,7 +1,6 @@
 import hmac
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.db.models import Count, Min
 from django.http import Http404, HttpResponse
@@ -12,8 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_prometheus.exports import ExportToDjangoView
-
-from coachlearn.learning import my_learning
 
 
 def not_found(request, exception=None):
@@ -108,11 +105,3 @@ def admin_login(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/admin/"
     return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
-
-
-@login_required
-@require_safe
-def learning(request):
-    """My learning: in progress, saved, completed with certificates, credit totals."""
-    context = {"learning": my_learning(request.user), "year": timezone.localdate().year}
-    return render(request, "coachlearn/my_learning.html", context)

@@ -1,7 +1,8 @@
-"""Hooks through which higher layers (quizzes, certificates) add to module pages.
+"""Hooks through which higher layers (quizzes) add to the catalog and the admin.
 
 modules/ never imports the apps above it. They register small functions here in their
-AppConfig.ready(); the module page and the catalog call whatever is registered.
+AppConfig.ready(); the catalog and the admin call whatever is registered. (The module page
+is composed above every layer, in learning.module_page, and needs no hook.)
 """
 
 from __future__ import annotations
@@ -11,19 +12,9 @@ from collections.abc import Callable, Iterable
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
-ModulePanel = Callable[[HttpRequest, "object"], str]
 CatalogNotes = Callable[[HttpRequest, Iterable["object"]], dict[int, list[str]]]
 
-_module_panels: list[tuple[int, ModulePanel]] = []
 _catalog_notes: list[CatalogNotes] = []
-
-
-def register_module_panel(panel: ModulePanel, *, order: int = 50) -> ModulePanel:
-    """`panel(request, module)` returns HTML shown under the module's title."""
-    if panel not in [registered for _, registered in _module_panels]:
-        _module_panels.append((order, panel))
-        _module_panels.sort(key=lambda item: item[0])
-    return panel
 
 
 def register_catalog_notes(notes: CatalogNotes) -> CatalogNotes:
@@ -31,10 +22,6 @@ def register_catalog_notes(notes: CatalogNotes) -> CatalogNotes:
     if notes not in _catalog_notes:
         _catalog_notes.append(notes)
     return notes
-
-
-def module_panels(request: HttpRequest, module) -> SafeString:
-    return mark_safe("".join(panel(request, module) for _, panel in _module_panels))
 
 
 def catalog_notes(request: HttpRequest, modules: list) -> dict[int, list[str]]:

@@ -21,12 +21,13 @@ from django.db import DatabaseError, OperationalError, connection
 from django.utils import timezone
 
 from modules.models import Module
+from modules.page_cache import version_of
 
 
 @dataclass(frozen=True)
 class LiveModule:
     pk: int
-    version: str  # updated_at, spelled as Module.cache_key() spells it
+    version: str  # updated_at, spelled as modules.page_cache.version_of() spells it
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,11 @@ def forget() -> None:
     _current, _failed_at = None, None
 
 
-def live_module(catalog: LiveCatalog, slug: str) -> Module | None:
+def live_module(slug: str) -> Module | None:
     """The live module with this slug, from this process's memory when its version is
     known; None when the snapshot does not list it, or when the database no longer has it
     live at that version (changed since the snapshot: the caller looks it up as usual)."""
-    entry = catalog.modules.get(slug)
+    entry = live_catalog().modules.get(slug)
     if entry is None:
         return None
     local = caches["local"]
@@ -86,7 +87,7 @@ def live_module(catalog: LiveCatalog, slug: str) -> Module | None:
             .filter(pk=entry.pk)
             .first()
         )
-        if module is None or Module.version_of(module.updated_at) != entry.version:
+        if module is None or version_of(module.updated_at) != entry.version:
             return None
         local.set(key, module, 60 * 60)
     return module
@@ -113,7 +114,7 @@ def _check(previous: LiveCatalog | None) -> LiveCatalog:
         modules = previous.modules
     else:
         modules = {
-            slug: LiveModule(pk, Module.version_of(updated_at))
+            slug: LiveModule(pk, version_of(updated_at))
             for pk, slug, updated_at in Module.objects.filter(
                 is_published=True, published_at__lte=now
             ).values_list("pk", "slug", "updated_at")

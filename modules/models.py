@@ -127,7 +127,7 @@ class Module(models.Model):
         return f"{self.activity_code} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("modules:detail", args=[self.slug])
+        return reverse("module_page", args=[self.slug])
 
     def clean(self) -> None:
         self.activity_code = normalise_activity_code(self.activity_code)
@@ -144,16 +144,9 @@ class Module(models.Model):
     def duration_display(self) -> str:
         return format_timestamp(self.duration_seconds) if self.duration_seconds else ""
 
-    @staticmethod
-    def version_of(updated_at) -> str:
-        return f"{updated_at.timestamp():.6f}"
-
-    def cache_key(self, part: str) -> str:
-        """Cache keys change whenever the module or its cues change (see touch())."""
-        return f"module:{self.pk}:{self.version_of(self.updated_at)}:{part}"
-
     def touch(self) -> None:
-        """Mark the module changed so cached pages and captions are rebuilt."""
+        """Move the module's version: every cached page and caption file of it is rebuilt
+        (modules.page_cache). Writers call modules.services.module_changed, which calls this."""
         self.updated_at = timezone.now()
         Module.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
 

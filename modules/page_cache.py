@@ -1,9 +1,10 @@
-"""Rendered page fragments, cached under keys that change whenever their content does.
+"""Rendered pages and parts of them, cached under keys that change with their content.
 
-A key names a version (a module's updated_at, or the catalog's state), so what is stored
-under it never changes: each worker keeps a copy in its own memory in front of the shared
-cache (database or Redis), and a hit costs no query and no network round trip. Parts that
-depend on the person (progress, saved courses, certificate buttons) are never stored here.
+A key names a version (a module's updated_at, moved by modules.services.module_changed, or
+the catalogue's, from modules.live), so what is stored under it never changes: each worker
+keeps a copy in its own memory in front of the shared cache (database or Redis), and a hit
+costs no query and no network round trip. Parts that depend on the person (progress, saved
+courses, certificate buttons) are never stored here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache, caches
 
-# A safety net for changes that do not move a version (a competency renamed elsewhere).
+# A safety net for a change that did not move a version (a row updated by hand).
 FRAGMENT_TIMEOUT = 60 * 60
 
 
@@ -55,3 +56,24 @@ def fragment(
             cache.set(key, value, timeout)
     local.set(key, value, timeout)
     return value
+
+
+def version_of(updated_at) -> str:
+    """A module's version as keys spell it."""
+    return f"{updated_at.timestamp():.6f}"
+
+
+def module_key(module, part: str) -> str:
+    """The key of a part of this module at its current version."""
+    return f"module:{module.pk}:{version_of(module.updated_at)}:{part}"
+
+
+def same_for_everyone(request) -> bool:
+    """Signed out, no query string, no session and no flash message: the page a visitor
+    gets is the one every such visitor gets, so it can be served whole from the cache."""
+    return not (
+        request.user.is_authenticated
+        or request.GET
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "messages" in request.COOKIES
+    )

@@ -56,11 +56,6 @@ def _get_saved_search_for_user(request, pk: int) -> SavedSearch:
     return get_object_or_404(SavedSearch, pk=pk, user=request.user)
 
 
-def _get_module_to_save(request, slug: str) -> Module:
-    """A module this learner may see (published; staff also unpublished), else 404."""
-    return get_visible_module(request.user, slug=slug)
-
-
 def _saved_searches_url(request, *args, **kwargs) -> str:
     return reverse("modules:saved_searches")
 
@@ -71,7 +66,7 @@ def _search_url_of(request, *args, **kwargs) -> str:
 
 
 def _module_url_of(request, slug: str) -> str:
-    return reverse("modules:detail", args=[slug])
+    return reverse("module_page", args=[slug])
 
 
 def _safe_next(request, default: str) -> str:
@@ -173,7 +168,7 @@ def _toggle_response(request, module: Module, *, saved: bool, message: str):
 
 @_post_by_signed_in(back=_module_url_of)
 def course_save(request, slug: str):
-    module = _get_module_to_save(request, slug)
+    module = get_visible_module(request.user, slug=slug)
     save_course(user=request.user, module=module)
     return _toggle_response(
         request, module, saved=True, message=f"Saved “{module.title}” to My courses."
@@ -188,7 +183,7 @@ def course_remove(request, slug: str):
         .select_related("module")
         .first()
     )
-    module = saved.module if saved else _get_module_to_save(request, slug)
+    module = saved.module if saved else get_visible_module(request.user, slug=slug)
     remove_saved_course(user=request.user, module=module)
     return _toggle_response(
         request, module, saved=False, message=f"Removed “{module.title}” from My courses."

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from accounts.roles import require_staff_two_factor
+from modules.access import get_visible_module
 from modules.models import Module, normalise_activity_code, search_params, search_url
 from modules.saved import SearchNameForm
 from modules.search import (
@@ -86,9 +87,8 @@ def lookup(request):
     if not typed:
         return render(request, "modules/lookup.html", {"typed": ""})
     code = normalise_activity_code(typed)
-    module = Module.objects.visible_to(request.user).filter(activity_code=code).first()
-    if module is not None:
-        if not module.is_live:
-            require_staff_two_factor(request.user)  # a draft's code is a staff right too
-        return redirect(module)
-    return render(request, "modules/lookup.html", {"typed": typed, "code": code}, status=404)
+    try:
+        module = get_visible_module(request.user, activity_code=code)
+    except Http404:
+        return render(request, "modules/lookup.html", {"typed": typed, "code": code}, status=404)
+    return redirect(module)

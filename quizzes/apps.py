@@ -9,12 +9,10 @@ class QuizzesConfig(AppConfig):
         from modules.extensions import (
             register_admin_panel,
             register_catalog_notes,
-            register_module_panel,
             register_publish_check,
         )
         from quizzes import admin, panels, publishing
 
-        register_module_panel(panels.quiz_panel, order=10)
         register_catalog_notes(panels.catalog_progress)
         register_publish_check(publishing.quiz_publish_check)
         register_admin_panel(admin.module_quiz_admin_panel)

@@ -1,29 +1,23 @@
-"""What the quiz layer shows on module pages and in the catalog (see modules.extensions)."""
+"""What the quiz layer shows on module pages (learning.module_page) and in the catalog."""
 
 from django.template.loader import render_to_string
 
 from modules.transcripts import format_timestamp
-from quizzes.learner_state import learner_module_state
+from quizzes.learner_state import LearnerModuleState
 from quizzes.models import Completion, Quiz, WatchProgress
 
 
-def learner_completion(request, module) -> Completion | None:
-    """The signed-in learner's completion of the module (the certificate panel asks too)."""
-    return learner_module_state(request, module).completion
-
-
-def quiz_panel(request, module) -> str:
+def quiz_panel(request, module, state: LearnerModuleState | None) -> str:
+    """The learner's progress and the way to the quiz; `state` is None for a visitor."""
     context = {"module": module, "request": request, "user": request.user}
-    if not request.user.is_authenticated:
+    if state is None:
         context["quiz"] = Quiz.objects.filter(module=module).first()
     else:
-        state = learner_module_state(request, module)
         context["quiz"] = state.quiz
-        if state.progress:
-            context["watched_percent"] = state.progress.percent_of(module.duration_seconds)
-            if state.progress.position_seconds >= 1:
-                context["resume_seconds"] = int(state.progress.position_seconds)
-                context["resume_at"] = format_timestamp(int(state.progress.position_seconds))
+        context["watched_percent"] = state.watched_percent
+        if state.resume_seconds:
+            context["resume_seconds"] = state.resume_seconds
+            context["resume_at"] = format_timestamp(state.resume_seconds)
         if state.quiz is not None:
             context["watch_requirement_met"] = state.quiz.watch_requirement_met(
                 context.get("watched_percent", 0)

@@ -24,10 +24,6 @@ from quizzes.services import (
 )
 
 
-def _get_module_for_user(request, slug: str) -> Module:
-    return get_visible_module(request.user, slug=slug)
-
-
 def _get_quiz(module: Module) -> Quiz:
     quiz = Quiz.objects.filter(module=module).first()
     if quiz is None:
@@ -59,7 +55,7 @@ def _answers_from(post, shown) -> dict[int, set[int]]:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def take_quiz(request, slug):
-    module = _get_module_for_user(request, slug)
+    module = get_visible_module(request.user, slug=slug)
     quiz = _get_quiz(module)
     context = {"module": module, "quiz": quiz}
     if request.method == "POST":
@@ -127,7 +123,7 @@ def attempt_result(request, slug, pk):
 def watch_progress(request, slug):
     if not request.user.is_authenticated:
         return JsonResponse({"error": "Sign in to keep your progress."}, status=403)
-    module = _get_module_for_user(request, slug)
+    module = get_visible_module(request.user, slug=slug)
     try:
         payload = json.loads(request.body or b"{}")
         intervals = payload.get("intervals", [])

@@ -86,7 +86,7 @@ ADMIN = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200, 200)
 TABLE: dict[str, Case | list[Case]] = {
     # --- modules: catalog, module page and its files --------------------------------
     "modules:catalog": Case("/", PUBLISHED),
-    "modules:detail": [Case("/modules/{slug}/", PUBLISHED), Case("/modules/{draft}/", DRAFT)],
+    "module_page": [Case("/modules/{slug}/", PUBLISHED), Case("/modules/{draft}/", DRAFT)],
     "modules:captions": [
         Case("/modules/{slug}/captions.vtt", PUBLISHED),
         Case("/modules/{draft}/captions.vtt", DRAFT),

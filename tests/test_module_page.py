@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _page(client, module, query=""):
-    return client.get(reverse("modules:detail", args=[module.slug]) + query)
+    return client.get(reverse("module_page", args=[module.slug]) + query)
 
 
 def test_module_page_shows_everything_a_learner_needs(client, competency):
@@ -164,3 +165,27 @@ def test_empty_transcript_and_missing_video_have_clear_empty_states(client):
     html = _page(client, module).content.decode()
     assert "No transcript has been added to this module yet." in html
     assert "The video for this module has not been uploaded yet." in html
+
+
+def test_renaming_a_competency_in_the_admin_shows_on_its_modules_pages_and_in_search(
+    client, admin_user, competency
+):
+    from modules.search import refresh_search_vector
+
+    module = make_module(title="Coaching Basics", cues=3)
+    module.competencies.add(competency)
+    refresh_search_vector(module)
+    assert competency.name in _page(client, module).content.decode()  # now in the cache
+    admin = Client()
+    admin.force_login(admin_user)
+    response = admin.post(
+        reverse("admin:modules_competency_change", args=[competency.pk]),
+        {"name": "Fostering psychological safety"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    html = _page(client, module).content.decode()
+    assert "Fostering psychological safety" in html
+    assert competency.name not in html
+    found = client.get(reverse("modules:search"), {"q": "psychological safety"}).content.decode()
+    assert f'href="{module.get_absolute_url()}"' in found

@@ -77,7 +77,7 @@ def course_states(user) -> dict[int, CourseState]:
     return states
 
 
-def my_learning(user) -> Learning:
+def learning_of(user) -> Learning:
     states = course_states(user)
     learning = Learning()
     for state in sorted(states.values(), key=lambda s: (s.module.title.lower(), s.module.pk)):
