@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from modules.forms import read_transcript_upload, transcript_report
 from modules.models import Cue, Module
+from modules.page_cache import version_of
 from modules.services import (
     ModuleError,
     edit_cue,
@@ -232,7 +233,7 @@ def _preview(request: HttpRequest, module: Module) -> HttpResponse:
     signed = signing.dumps(
         {
             "module": module.pk,
-            "version": module.version_of(module.updated_at),
+            "version": version_of(module.updated_at),
             "name": upload.name,
             "labels": True if form.cleaned_data["names_speakers"] else None,
             "data": base64.b64encode(upload.read()).decode("ascii"),
@@ -296,7 +297,7 @@ def _signed_upload(module: Module, signed: str) -> dict:
         ) from None
     if upload["module"] != module.pk:
         raise ModuleError("Replace: that file was previewed for another module.")
-    if upload["version"] != module.version_of(module.updated_at):
+    if upload["version"] != version_of(module.updated_at):
         raise ModuleError(
             "Replace: the module changed since the preview; upload the file again to see "
             "what it changes now."
