@@ -7,6 +7,13 @@ class CertificatesConfig(AppConfig):
 
     def ready(self) -> None:
         from certificates import panels
-        from modules.extensions import register_module_panel
+        from certificates.models import evaluation_publish_check
+        from modules.extensions import register_module_panel, register_publish_check
 
         register_module_panel(panels.certificate_panel, order=20)
+        register_publish_check(
+            evaluation_publish_check,
+            key="evaluation",
+            label="Activity evaluation",
+            required=False,
+        )

@@ -111,6 +111,9 @@ INSTALLED_APPS = [
     "modules",
     "quizzes",
     "certificates",
+    # The authoring page, above the domain apps it brings together.
+    "nested_admin",
+    "authoring",
     "django_prometheus",
 ]
 
