@@ -71,25 +71,32 @@ def _edited_module_id(request) -> int | None:
     return int(value) if value and str(value).isdigit() else None
 
 
+class LabelledRowsFormSet(nested_admin.NestedInlineFormSet):
+    """A table's inputs named for screen readers ("Choice 2: text"): the admin's tabular
+    inline labels its columns, not its inputs."""
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        number = "new" if index is None else index + 1
+        row = f"{self.model._meta.verbose_name.capitalize()} {number}"
+        for name, field in form.fields.items():
+            label = "delete" if name == "DELETE" else str(field.label or name).lower()
+            field.widget.attrs["aria-label"] = f"{row}: {label}"
+
+
 class LearningObjectiveInline(nested_admin.NestedTabularInline):
     model = LearningObjective
+    formset = LabelledRowsFormSet
     extra = 1
     fields = ["position", "text"]
     formfield_overrides = {
         models.CharField: {"widget": forms.TextInput(attrs={"size": 90})},
     }
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        # The table of objectives labels its columns, not its inputs: name each input for
-        # screen readers ("Objective 2: text").
-        for name, label in (("position", "position"), ("text", "text")):
-            formset.form.base_fields[name].widget.attrs["aria-label"] = f"Objective: {label}"
-        return formset
-
 
 class ChoiceInline(nested_admin.NestedTabularInline):
     model = Choice
+    formset = LabelledRowsFormSet
     extra = 2
     fields = ["position", "text", "is_correct", "explanation"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1})}}
@@ -124,6 +131,7 @@ class QuizInline(nested_admin.NestedStackedInline):
 
 class EvaluationQuestionInline(nested_admin.NestedTabularInline):
     model = EvaluationQuestion
+    formset = LabelledRowsFormSet
     extra = 1
     fields = ["position", "text", "kind", "required"]
     verbose_name = "evaluation question"
