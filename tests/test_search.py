@@ -195,6 +195,10 @@ def test_saving_a_module_in_the_admin_updates_the_index(client, admin_user):
             "objectives-0-text": "Use reflective listening",
             "cues-TOTAL_FORMS": "0",
             "cues-INITIAL_FORMS": "0",
+            "quiz-TOTAL_FORMS": "0",
+            "quiz-INITIAL_FORMS": "0",
+            "evaluation_questions-TOTAL_FORMS": "0",
+            "evaluation_questions-INITIAL_FORMS": "0",
         }
     )
     response = client.post(url, data)
