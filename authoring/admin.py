@@ -374,7 +374,7 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
             for warning in warnings:
                 messages.warning(request, warning)
         if self._keep_live_module_complete(request, module):
-            for draft in form.used_drafts.values():
+            for draft in [*form.used_drafts.values(), *form.replaced_drafts]:
                 draft.discard()
             module_changed(module)
 

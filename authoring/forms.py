@@ -80,22 +80,24 @@ class AuthoringModuleForm(ModuleAdminForm):
             attrs=self.fields["transcript_file"].widget.attrs
         )
         self.used_drafts: dict[str, DraftUpload] = {}
+        self.replaced_drafts: list[DraftUpload] = []
         self.uploaded_names: dict[str, str] = {}
         if not self.is_bound:
             return
         self.files = self.files.copy()
         module = self.instance if self.instance.pk else None
         for role in KEPT_ROLES:
-            if role in self.files:
-                self.uploaded_names[role] = self.files[role].name
-                continue
             draft_id = self.data.get(f"{role}_draft", "")
             draft = (
                 DraftUpload.objects.of(self.user, module).filter(pk=draft_id, role=role).first()
                 if draft_id.isdigit() and self.user is not None
                 else None
             )
-            if draft is not None:
+            if role in self.files:  # a new file replaces the kept one
+                self.uploaded_names[role] = self.files[role].name
+                if draft is not None:
+                    self.replaced_drafts.append(draft)
+            elif draft is not None:
                 self.used_drafts[role] = draft
                 self.files[role] = draft.as_upload()
 

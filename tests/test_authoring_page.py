@@ -349,6 +349,16 @@ def test_files_of_a_refused_save_are_kept_and_used_on_the_next_save(admin_client
     assert not list((settings.MEDIA_ROOT / "drafts").iterdir())
 
 
+def test_a_file_chosen_again_replaces_the_kept_one(admin_client, settings):
+    data = page_form(admin_client.get(ADD_URL), title="T", slug="", activity_code="CL-0103")
+    refused = admin_client.post(ADD_URL, {**data, "video": video("first.webm")})
+    again = page_form(refused, slug="t")
+    assert admin_client.post(ADD_URL, {**again, "video": video("second.webm")}).status_code == 302
+    assert not DraftUpload.objects.exists()
+    assert not list((settings.MEDIA_ROOT / "drafts").iterdir())
+    assert Module.objects.get(slug="t").video
+
+
 def test_a_refused_file_is_not_kept(admin_client):
     data = page_form(admin_client.get(ADD_URL), title="T", slug="t", activity_code="CL-0101")
     data["video"] = SimpleUploadedFile("lecture.mp4", b"not a video\n" * 20)
