@@ -125,6 +125,7 @@ class QuizInline(nested_admin.NestedStackedInline):
     max_num = 1
     extra = 1
     can_delete = False
+    view_on_site = False  # the checklist has the preview link
     inlines = [QuestionInline]
     verbose_name_plural = "quiz"
 

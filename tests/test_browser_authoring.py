@@ -174,7 +174,7 @@ def test_an_unanswerable_quiz_cannot_be_published(page, live_server, admin_user)
     assert not module.is_published
 
 
-@pytest.mark.parametrize(("width", "name"), [(1280, "desktop"), (390, "phone")])
+@pytest.mark.parametrize(("width", "name"), [(1440, "desktop"), (390, "phone")])
 def test_axe_finds_nothing_on_the_authoring_page(browser, live_server, admin_user, width, name):
     module = unanswerable_module()
     # axe is injected as a script tag, which the Content-Security-Policy refuses (rightly).
