@@ -50,14 +50,14 @@ from quizzes.models import Choice, Question, Quiz
 UNTIMED_SHOWN = 20
 # The quiz's settings on the authoring page: a new setting of Quiz is one more name here.
 QUIZ_FIELDS = ["pass_mark", "max_attempts", "shuffle", "required_watch_percent"]
-# Where on the page each checklist item is done (element ids the admin gives them).
-CHECKLIST_ANCHORS = {
-    "video": "id_video",
-    "transcript": "id_transcript_file",
-    "objectives": "objectives-group",
-    "questions": "quiz-group",
-    "answerable": "quiz-group",
-    "evaluation": "evaluation_questions-group",
+# Where on the page each checklist item is done: the element's id and its name in a link.
+CHECKLIST_PLACES = {
+    "video": ("id_video", "the video"),
+    "transcript": ("id_transcript_file", "the transcript"),
+    "objectives": ("objectives-group", "the objectives"),
+    "questions": ("quiz-group", "the quiz"),
+    "answerable": ("quiz-group", "the quiz"),
+    "evaluation": ("evaluation_questions-group", "the evaluation"),
 }
 NOT_SAVED_PUBLISHED = (
     "Nothing was saved: {title} is live, and this change would leave it without: {problems}"
@@ -247,7 +247,7 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
                 {
                     "item": item,
                     "details": _checklist_details(module, item.rule.key),
-                    "anchor": CHECKLIST_ANCHORS.get(item.rule.key, "content-main"),
+                    "place": CHECKLIST_PLACES.get(item.rule.key, ("content-main", "the form")),
                 }
                 for item in items
             ],

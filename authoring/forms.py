@@ -64,6 +64,11 @@ class AuthoringModuleForm(ModuleAdminForm):
     kept from a refused save (`<field>_draft`) counts as uploaded again."""
 
     user = None  # set by the admin for the request (AuthoringModuleAdmin.get_form)
+    duration_seconds = TimestampField(
+        label="Duration",
+        required=False,
+        help_text="As m:ss or h:mm:ss (3:20); read from the video when one is chosen.",
+    )
 
     class Meta(ModuleAdminForm.Meta):
         fields = [name for name in ModuleAdminForm.Meta.fields if name != "is_published"] + [

@@ -177,11 +177,13 @@ def test_a_question_offers_only_the_objectives_of_its_own_module(admin_client):
     assert not Question.objects.exists()
 
 
-def test_review_moments_are_shown_as_minutes_and_seconds(admin_client):
-    module = new_module(admin_client)
+def test_review_moments_and_the_duration_are_shown_as_minutes_and_seconds(admin_client):
+    module = new_module(admin_client, duration_seconds="1:02:03")
+    assert module.duration_seconds == 3723
     admin_client.post(change_url(module), with_question(module, admin_client))
     page = admin_client.get(change_url(module)).content.decode()
     assert 'name="quiz-0-questions-0-review_at_seconds" value="6:59"' in page
+    assert 'name="duration_seconds" value="1:02:03"' in page
 
 
 @pytest.mark.parametrize(
@@ -232,7 +234,8 @@ def test_a_new_module_s_checklist_says_what_to_do_and_links_to_where(admin_clien
     assert "done" in checks["objectives"] and NO_QUIZ in checks["questions"]
     assert NO_EVALUATION in checks["evaluation"]
     html = response.content.decode()
-    assert 'href="#id_video"' in html and 'href="#evaluation_questions-group"' in html
+    assert '<a href="#id_video">Go to the video</a>' in html
+    assert '<a href="#evaluation_questions-group">Go to the evaluation</a>' in html
     assert re.search(r'name="_publish"[^>]*disabled aria-describedby="publish-reason"', html)
     assert "4 items of the checklist are not done yet" in html
     assert f'href="/modules/{module.slug}/" data-preview-link' in html

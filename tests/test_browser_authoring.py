@@ -81,6 +81,8 @@ def test_a_new_admin_publishes_a_module_from_an_mp4_and_a_transcript_on_one_page
     page.fill("#id_objectives-0-text", "Give feedback the learner can use.")
     choose_competency(page, competency.name)
     choose_files(page, mp4, good)
+    # The length is read from the chosen file and written as the site writes times.
+    page.wait_for_function("() => document.querySelector('#id_duration_seconds').value === '0:03'")
     page.evaluate(WATCH_PROGRESS)
     page.click("input[name=_continue]")
 
@@ -91,6 +93,7 @@ def test_a_new_admin_publishes_a_module_from_an_mp4_and_a_transcript_on_one_page
     assert any(state["value"] == 100 for state in seen)
     module = Module.objects.get(slug="giving-feedback")
     assert module.video.name.endswith(".mp4") and module.cues.count() == 3
+    assert module.duration_seconds == 3
     # The competency chosen in the selector was sent with the upload.
     assert list(module.competencies.all()) == [competency]
     assert "done" in checklist_item(page, "transcript").inner_text()
