@@ -51,6 +51,21 @@ class EvaluationQuestion(models.Model):
         return self.text
 
 
+NO_EVALUATION = (
+    "The activity evaluation has no questions: add them, or tick “no activity evaluation, "
+    "on purpose”."
+)
+
+
+def evaluation_publish_check(module, objectives) -> list[str]:
+    """Certificates ask the module's evaluation questions, unless it has none on purpose."""
+    if module.without_evaluation:
+        return []
+    if module.pk and EvaluationQuestion.objects.filter(module_id=module.pk).exists():
+        return []
+    return [NO_EVALUATION]
+
+
 class CertificateQuerySet(models.QuerySet):
     def valid(self):
         return self.filter(status=Certificate.Status.VALID)

@@ -112,6 +112,9 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "learning",
+    # The authoring page, above the domain apps it brings together.
+    "nested_admin",
+    "authoring",
     "django_prometheus",
 ]
 

@@ -8,9 +8,9 @@ is composed above every layer, in learning.module_page, and needs no hook.)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.utils.safestring import SafeString, mark_safe
 
 CatalogNotes = Callable[[HttpRequest, Iterable["object"]], dict[int, list[str]]]
 
@@ -37,29 +37,31 @@ def catalog_notes(request: HttpRequest, modules: list) -> dict[int, list[str]]:
 # `check(module, objectives)` returns one message per missing piece ([] when all is there).
 # `objectives` are the module's objectives as they are about to be saved (some maybe new).
 PublishCheck = Callable[["object", list], list[str]]
-# `panel(request, module)` returns HTML for the module's change page in the admin.
-AdminPanel = Callable[[HttpRequest, "object"], str]
-
-_publish_checks: list[PublishCheck] = []
-_admin_panels: list[AdminPanel] = []
 
 
-def register_publish_check(check: PublishCheck) -> PublishCheck:
+@dataclass(frozen=True)
+class PublishRule:
+    """One item of the publishing checklist: its name (`key`), what it checks (`label`) and
+    the check itself. A rule that is not `required` is asked for by the authoring page's
+    Publish button, not by imports or the list's action (packages carry no evaluation)."""
+
+    key: str
+    label: str
+    check: PublishCheck
+    required: bool = True
+
+
+_publish_rules: list[PublishRule] = []
+
+
+def register_publish_check(
+    check: PublishCheck, *, key: str, label: str, required: bool = True
+) -> PublishCheck:
     """Add a publishing rule from a higher layer (the quiz adds "a question per objective")."""
-    if check not in _publish_checks:
-        _publish_checks.append(check)
+    if key not in [rule.key for rule in _publish_rules]:
+        _publish_rules.append(PublishRule(key=key, label=label, check=check, required=required))
     return check
 
 
-def publish_checks() -> list[PublishCheck]:
-    return list(_publish_checks)
-
-
-def register_admin_panel(panel: AdminPanel) -> AdminPanel:
-    if panel not in _admin_panels:
-        _admin_panels.append(panel)
-    return panel
-
-
-def admin_panels(request: HttpRequest, module) -> SafeString:
-    return mark_safe("".join(panel(request, module) for panel in _admin_panels))
+def publish_rules() -> list[PublishRule]:
+    return list(_publish_rules)

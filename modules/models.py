@@ -98,6 +98,13 @@ class Module(models.Model):
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     disclosure_statement = models.TextField(blank=True)
     participation_statement = models.TextField(blank=True)
+    # The publishing checklist asks for an activity evaluation; this is the admin's explicit
+    # "none, on purpose".
+    without_evaluation = models.BooleanField(
+        "no activity evaluation, on purpose",
+        default=False,
+        help_text="Tick to issue certificates without asking the evaluation questions.",
+    )
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,9 +1,8 @@
 """Quiz authoring: the quiz with its questions, each question with its choices.
 
-The admin has no nested inlines, so a quiz page lists its questions (each linking to its own
-page, where its choices are edited), and the module page links to the quiz through
-`module_quiz_admin_panel` (registered with modules.extensions in QuizzesConfig.ready()).
-Every question's objective is picked from the quiz's own module.
+A module's quiz is authored on the module's one page (authoring/admin.py), its questions and
+their choices nested; these pages remain for finding and correcting a quiz or question on its
+own. Every question's objective is picked from the quiz's own module.
 """
 
 from __future__ import annotations
@@ -15,12 +14,20 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
 from modules.models import LearningObjective, Module
-from quizzes.models import Attempt, Choice, Completion, Question, Quiz, WatchProgress
+from modules.services import module_changed
+from quizzes.models import (
+    Attempt,
+    Choice,
+    Completion,
+    Question,
+    Quiz,
+    WatchProgress,
+    uncovered_objectives,
+)
 
 
 def _objectives_of(module_id) -> models.QuerySet:
@@ -81,12 +88,14 @@ class QuestionFormSet(BaseInlineFormSet):
         super().clean()
         if self.instance.pk is None or self.module_id is None or any(self.errors):
             return
-        covered = {
-            form.cleaned_data["objective"].pk
-            for form in self.forms
-            if form.cleaned_data.get("objective") and not self._should_delete_form(form)
-        }
-        missing = [o for o in _objectives_of(self.module_id) if o.pk not in covered]
+        missing = uncovered_objectives(
+            _objectives_of(self.module_id),
+            [
+                form.cleaned_data["objective"].pk
+                for form in self.forms
+                if form.cleaned_data.get("objective") and not self._should_delete_form(form)
+            ],
+        )
         if missing:
             raise ValidationError(
                 [f"No question asks about “{objective.text}”." for objective in missing]
@@ -147,7 +156,20 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class ChangesItsModule:
+    """The module page shows its quiz (the watch requirement, whether there is a quiz at
+    all): saving a quiz or a question here is a change to its module."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        module_changed(self.module_of(form.instance))
+
+
+class QuizAdmin(ChangesItsModule, admin.ModelAdmin):
+    @staticmethod
+    def module_of(quiz: Quiz) -> Module:
+        return quiz.module
+
     form = QuizAdminForm
     list_display = ["module", "question_count", "pass_mark", "max_attempts", "shuffle"]
     list_select_related = ["module"]
@@ -231,7 +253,11 @@ class QuestionAdminForm(forms.ModelForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ChangesItsModule, admin.ModelAdmin):
+    @staticmethod
+    def module_of(question: Question) -> Module:
+        return question.quiz.module
+
     form = QuestionAdminForm
     list_display = ["text", "quiz", "kind", "objective", "position"]
     list_filter = ["kind", ("quiz", admin.RelatedOnlyFieldListFilter)]
@@ -272,18 +298,6 @@ class QuestionAdmin(admin.ModelAdmin):
             self.message_user(request, problem, messages.ERROR)
             return redirect("admin:quizzes_question_change", question.pk)
         return super().delete_view(request, object_id, extra_context)
-
-
-def module_quiz_admin_panel(request, module) -> str:
-    """The quiz's part of a module's admin page: its state and a link to edit or create it."""
-    quiz = Quiz.objects.filter(module=module).annotate(total=models.Count("questions")).first()
-    context = {"module": module, "quiz": quiz}
-    if quiz is not None:
-        context["edit_url"] = reverse("admin:quizzes_quiz_change", args=[quiz.pk])
-        context["missing"] = quiz.objectives_without_questions()
-    else:
-        context["add_url"] = reverse("admin:quizzes_quiz_add") + f"?module={module.pk}"
-    return render_to_string("admin/quizzes/includes/module_quiz_panel.html", context, request)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

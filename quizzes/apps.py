@@ -7,12 +7,19 @@ class QuizzesConfig(AppConfig):
 
     def ready(self) -> None:
         from modules.extensions import (
-            register_admin_panel,
             register_catalog_notes,
             register_publish_check,
         )
-        from quizzes import admin, panels, publishing
+        from quizzes import panels, publishing
 
         register_catalog_notes(panels.catalog_progress)
-        register_publish_check(publishing.quiz_publish_check)
-        register_admin_panel(admin.module_quiz_admin_panel)
+        register_publish_check(
+            publishing.quiz_coverage_check,
+            key="questions",
+            label="Every objective has a question",
+        )
+        register_publish_check(
+            publishing.quiz_answerable_check,
+            key="answerable",
+            label="Every question can be answered",
+        )

@@ -10,6 +10,13 @@ from django.urls import reverse
 from modules.models import LearningObjective, Module
 
 
+def uncovered_objectives(objectives: Iterable[LearningObjective], objective_ids) -> list:
+    """The objectives no question asks about, given the questions' objective ids: the one
+    place of the rule "every learning objective has a question"."""
+    covered = set(objective_ids)
+    return [objective for objective in objectives if objective.pk not in covered]
+
+
 class Quiz(models.Model):
     module = models.OneToOneField(Module, on_delete=models.PROTECT, related_name="quiz")
     pass_mark = models.PositiveSmallIntegerField(
@@ -61,8 +68,9 @@ class Quiz(models.Model):
         return watched_percent >= self.required_watch_percent
 
     def objectives_without_questions(self) -> list[LearningObjective]:
-        covered = set(self.questions.values_list("objective_id", flat=True))
-        return [o for o in self.module.objectives.all() if o.pk not in covered]
+        return uncovered_objectives(
+            self.module.objectives.all(), self.questions.values_list("objective_id", flat=True)
+        )
 
     def clean(self) -> None:
         if self.pk is None:
@@ -102,6 +110,7 @@ class Question(models.Model):
         return self.text[:80]
 
     NO_CHOICES = "Add the choices: learners cannot answer a question without them."
+    ONE_CHOICE = "Add a second choice: with only one there is nothing to choose."
     NO_RIGHT_CHOICE = "Mark at least one choice as correct."
     ONE_RIGHT_CHOICE = (
         "This question takes one answer: mark exactly one choice as correct, or"
@@ -116,18 +125,32 @@ class Question(models.Model):
         """Why learners could not answer this question, or None when they can.
 
         `choices` are the choices as they are about to be saved (default: the saved ones).
-        A single-choice or true/false question is answered with one pick, so it needs
-        exactly one right choice; a multiple-select question at least one.
+        Every question offers at least two choices. A single-choice or true/false question is
+        answered with one pick, so it needs exactly one right choice; a multiple-select
+        question at least one.
         """
         choices = list(self.choices.all() if choices is None else choices)
         right = sum(1 for choice in choices if choice.is_correct)
         if not choices:
             return self.NO_CHOICES
+        if len(choices) == 1:
+            return self.ONE_CHOICE
         if right == 0:
             return self.NO_RIGHT_CHOICE
         if right > 1 and self.kind != self.Kind.MULTIPLE:
             return self.ONE_RIGHT_CHOICE
         return None
+
+    def add_true_false_choices(self) -> None:
+        """A true/false question saved without choices gets its two, True and False (which
+        one is right is the author's to mark)."""
+        if self.kind == self.Kind.TRUE_FALSE and not self.choices.exists():
+            Choice.objects.bulk_create(
+                [
+                    Choice(question=self, position=1, text="True"),
+                    Choice(question=self, position=2, text="False"),
+                ]
+            )
 
     def in_published_module(self) -> bool:
         """Learners may be taking this question's quiz (its module is published)."""

@@ -44,8 +44,13 @@ def _module_form(**files) -> dict:
 
 
 def _stored_files(settings) -> list[Path]:
+    """Media stored for modules: the accepted transcript of a refused save is kept as a
+    draft (under drafts/), the refused file nowhere."""
     root = Path(settings.MEDIA_ROOT)
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+    if not root.exists():
+        return []
+    drafts = root / "drafts"
+    return [p for p in root.rglob("*") if p.is_file() and drafts not in p.parents]
 
 
 def _refused(client, settings, **files) -> str:

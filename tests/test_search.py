@@ -182,7 +182,8 @@ def test_saving_a_module_in_the_admin_updates_the_index(client, admin_user):
     data = {
         name: value
         for name, value in form.initial.items()
-        if value is not None and name not in {"competencies", "video", "poster", "series"}
+        if value is not None
+        and name not in {"competencies", "video", "poster", "series", "duration_seconds"}
     }
     data.update(
         {
@@ -195,6 +196,10 @@ def test_saving_a_module_in_the_admin_updates_the_index(client, admin_user):
             "objectives-0-text": "Use reflective listening",
             "cues-TOTAL_FORMS": "0",
             "cues-INITIAL_FORMS": "0",
+            "quiz-TOTAL_FORMS": "0",
+            "quiz-INITIAL_FORMS": "0",
+            "evaluation_questions-TOTAL_FORMS": "0",
+            "evaluation_questions-INITIAL_FORMS": "0",
         }
     )
     response = client.post(url, data)

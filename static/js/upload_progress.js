@@ -1,5 +1,5 @@
-// Upload progress for the module form in the admin (templates/admin/modules/module/
-// change_form.html). When a file is chosen, the form is sent with XMLHttpRequest so its
+// Upload progress for the module form in the admin (templates/authoring/
+// module_change_form.html). When a file is chosen, the form is sent with XMLHttpRequest so its
 // upload progress can fill the <progress> element and an aria-live line; the server's
 // answer (the next page, or the form with its errors) then replaces this page, as a normal
 // submit would. Without JavaScript, XMLHttpRequest upload events or FormData, or when the
@@ -89,9 +89,16 @@
       return;
     }
     const names = files.map(function (item) { return item.file.name; }).join(", ");
-    form.querySelectorAll("[type='submit']").forEach(function (button) {
-      button.disabled = true;
-    });
-    send(event.submitter, names);
+    const submitter = event.submitter;
+    // The form is read once every other submit handler has run: Django's selector widget
+    // (competencies) marks its chosen options in its own handler, registered after this one.
+    window.setTimeout(function () {
+      const buttons = form.querySelectorAll("[type='submit']");
+      const outside = document.querySelectorAll("[type='submit'][form='" + form.id + "']");
+      [buttons, outside].forEach(function (list) {
+        list.forEach(function (button) { button.disabled = true; });
+      });
+      send(submitter, names);
+    }, 0);
   });
 })();
