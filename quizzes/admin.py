@@ -155,7 +155,6 @@ class QuestionInline(admin.StackedInline):
         )
 
 
-@admin.register(Quiz)
 class ChangesItsModule:
     """The module page shows its quiz (the watch requirement, whether there is a quiz at
     all): saving a quiz or a question here is a change to its module."""
@@ -165,6 +164,7 @@ class ChangesItsModule:
         module_changed(self.module_of(form.instance))
 
 
+@admin.register(Quiz)
 class QuizAdmin(ChangesItsModule, admin.ModelAdmin):
     @staticmethod
     def module_of(quiz: Quiz) -> Module:
