@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "modules",
     "quizzes",
     "certificates",
+    "packages",
     "django_prometheus",
 ]
 

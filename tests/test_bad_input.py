@@ -20,12 +20,13 @@ from pypdf import PdfReader
 from certificates.models import EvaluationQuestion
 from certificates.pdf import certificate_pdf
 from certificates.services import issue_certificate
-from coachlearn.packages import MAX_MANIFEST_BYTES, PackageError, import_package
 from modules.media_files import MAX_POSTER_BYTES
 from modules.models import Competency, Module
 from modules.search import refresh_search_vector
 from modules.services import replace_cues
 from modules.transcripts import ParsedCue
+from packages.importer import import_package
+from packages.manifest import MAX_MANIFEST_BYTES, PackageError
 from tests.conftest import DEMO_DIR, attach_demo_video, make_completion, make_module, make_quiz
 from tests.test_admin_authoring import module_form
 

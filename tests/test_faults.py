@@ -33,10 +33,11 @@ from django.test import RequestFactory
 from accounts.models import User
 from certificates.models import Certificate, CertificateEvent, EvaluationAnswer, EvaluationQuestion
 from certificates.services import issue_certificate
-from coachlearn import packages, pgserver
+from coachlearn import pgserver
 from coachlearn.middleware import DatabaseUnavailableMiddleware, breaker
-from coachlearn.packages import import_package
 from modules.models import Competency, Module, Series
+from packages import importer
+from packages.importer import import_package
 from quizzes import services as quiz_services
 from quizzes.models import Attempt, Completion
 from quizzes.services import start_attempt, submit_attempt
@@ -350,7 +351,7 @@ title = "Interrupted series"
 def test_a_module_import_interrupted_at_its_last_step_leaves_nothing(
     tmp_path, settings, monkeypatch
 ):
-    monkeypatch.setattr(packages, "replace_cues", _raise)  # called last, inside the transaction
+    monkeypatch.setattr(importer, "replace_cues", _raise)  # called last, inside the transaction
     with pytest.raises(Interrupted):
         import_package(path=_package_zip(tmp_path / "p.zip"))
     assert not Module.objects.exists()
@@ -362,7 +363,7 @@ def test_a_module_import_interrupted_at_its_last_step_leaves_nothing(
 def test_an_update_import_interrupted_leaves_the_module_as_it_was(tmp_path, settings, monkeypatch):
     module = import_package(path=_package_zip(tmp_path / "first.zip")).module
     files_before = _stored_files(settings.MEDIA_ROOT)
-    monkeypatch.setattr(packages, "replace_cues", _raise)
+    monkeypatch.setattr(importer, "replace_cues", _raise)
     with pytest.raises(Interrupted):
         import_package(path=_package_zip(tmp_path / "second.zip", title="Changed"))
     module.refresh_from_db()
@@ -403,9 +404,9 @@ elif what == "claim":
     completion = Completion.objects.get(pk=int(sys.argv[2]))
     services.issue_certificate(completion=completion, printed_name="Lee Learner")
 elif what == "import":
-    from coachlearn import packages
-    packages.replace_cues = die
-    packages.import_package(path=Path(sys.argv[2]))
+    from packages import importer
+    importer.replace_cues = die
+    importer.import_package(path=Path(sys.argv[2]))
 print("not killed")
 """
 

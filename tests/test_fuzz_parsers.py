@@ -22,10 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coachlearn import toml_writer
-from coachlearn.packages import PackageError, import_package, read_manifest
 from modules.models import Module
 from modules.transcripts import ParsedCue, TranscriptError, parse_transcript
+from packages.export import manifest_text
+from packages.importer import import_package
+from packages.manifest import PackageError, read_manifest
 
 # Examples per test in CI; FUZZ_EXAMPLES (make fuzz) raises them all.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or None
@@ -292,6 +293,6 @@ documents = st.fixed_dictionaries(
 @given(document=documents)
 def test_any_module_toml_document_is_imported_or_refused_with_nothing_written(document, settings):
     with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "module.toml").write_text(toml_writer.dumps(document))
+        (Path(folder) / "module.toml").write_text(manifest_text(document))
         (Path(folder) / "transcript.vtt").write_text(TRANSCRIPT)
         _import_or_refuse(Path(folder), settings.MEDIA_ROOT)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coachlearn.packages import PackageError, import_package
+from packages.importer import import_package
+from packages.manifest import PackageError
 
 
 class Command(BaseCommand):

@@ -4,8 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from coachlearn.packages import PackageError, export_module
 from modules.models import Module
+from packages.export import export_module
+from packages.manifest import PackageError
 
 
 class Command(BaseCommand):
