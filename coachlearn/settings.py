@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "packages",
+    "ops",
     "django_prometheus",
 ]
 
@@ -156,6 +157,9 @@ TEMPLATES = [
 # Database: a real server from DATABASE_URL, otherwise the embedded one under var/postgres.
 DATABASE_URL = env_str("DATABASE_URL")
 EMBEDDED_POSTGRES_DIR = VAR_DIR / "postgres"
+# Where backups find pg_dump and pg_restore: on PATH (the server's version), or the
+# embedded server's own.
+POSTGRES_CLIENT_DIR = None
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -164,6 +168,9 @@ if DATABASE_URL:
     # (the embedded backend has them too).
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 else:
+    from coachlearn import pgserver
+
+    POSTGRES_CLIENT_DIR = pgserver.binaries()
     DATABASES = {
         "default": {
             "ENGINE": "coachlearn.embedded_db",

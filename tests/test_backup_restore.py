@@ -19,8 +19,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from coachlearn.backup import BackupError, verify
 from coachlearn.embedded_db.base import server
+from ops.backup import BackupError, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 

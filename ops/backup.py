@@ -31,8 +31,6 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection
 
-from coachlearn import pgserver
-
 DUMP = "database.dump"
 MEDIA = "media"
 MANIFEST = "manifest.json"
@@ -59,14 +57,14 @@ class BackupError(RuntimeError):
 
 
 def _program(name: str) -> str:
-    if settings.DATABASE_URL:
-        found = shutil.which(name)
-        if found is None:
-            raise BackupError(
-                f"{name} is not on PATH; install the PostgreSQL client of your server's version"
-            )
-        return found
-    return str(pgserver.binaries() / name)
+    if settings.POSTGRES_CLIENT_DIR:  # the embedded server's own
+        return str(Path(settings.POSTGRES_CLIENT_DIR) / name)
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(
+            f"{name} is not on PATH; install the PostgreSQL client of your server's version"
+        )
+    return found
 
 
 def _connection_args() -> tuple[list[str], dict[str, str]]:
