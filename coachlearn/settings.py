@@ -168,12 +168,17 @@ if DATABASE_URL:
     # (the embedded backend has them too).
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 else:
-    from coachlearn import pgserver
+    # Development and tests only: the devdb extra, which production does not install.
+    from devdb import pgserver
 
-    POSTGRES_CLIENT_DIR = pgserver.binaries()
+    try:
+        POSTGRES_CLIENT_DIR = pgserver.binaries()
+    except pgserver.EmbeddedPostgresError as error:
+        raise ImproperlyConfigured(str(error)) from None
+    INSTALLED_APPS += ["devdb"]  # its ready() lets SIGTERM release the server
     DATABASES = {
         "default": {
-            "ENGINE": "coachlearn.embedded_db",
+            "ENGINE": "devdb.embedded_db",
             "NAME": env_str("EMBEDDED_DATABASE_NAME", "coachlearn"),
             "USER": "postgres",
             "CONN_MAX_AGE": 60,

@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from coachlearn.embedded_db.base import server
+from devdb.embedded_db.base import server
 from ops.backup import BackupError, verify
 
 ROOT = Path(__file__).resolve().parent.parent

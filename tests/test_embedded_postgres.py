@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from coachlearn import pgserver
+from devdb import pgserver
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="checks what happens when run as root")
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +103,7 @@ def _holder(link: Path) -> subprocess.Popen:
         f"""
         import sys
         from pathlib import Path
-        from coachlearn import pgserver
+        from devdb import pgserver
         pgserver.ensure_running(Path({str(link)!r}))
         print("up", flush=True)
         sys.stdin.read()

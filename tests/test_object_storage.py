@@ -260,7 +260,7 @@ def test_backup_and_restore_cover_every_object_in_the_bucket(bucket, s3_endpoint
 def _drop(database: str) -> None:
     import psycopg
 
-    from coachlearn.embedded_db.base import server
+    from devdb.embedded_db.base import server
 
     with psycopg.connect(
         host=str(server().socket_dir), user="postgres", dbname="postgres", autocommit=True

