@@ -1,0 +1,1 @@
+"""Authoring modules, quizzes and certificates for programme staff."""
