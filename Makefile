@@ -61,7 +61,7 @@ system-packages: pdf-libraries
 # Browser libraries come from the npm registry, pinned, into var/node (git-ignored), with
 # Debian's npm when npm is missing: hls.js (streaming in browsers without native HLS, served
 # as a static file) for every target, and axe-core (the accessibility checker that
-# tests/test_accessibility.py runs inside Chromium) with it. npm prunes what a command does
+# tests/browser/test_accessibility.py runs inside Chromium) with it. npm prunes what a command does
 # not name, so both are always installed together.
 AXE_VERSION := 4.10.3
 HLS_VERSION := 1.7.4
@@ -156,10 +156,10 @@ test: install system-packages media-tools browser-libraries
 	$(BIN)/python -m pytest
 
 # Unit and web tests (tests/unit, tests/web) in parallel, each worker with its own test
-# database: no browser, no nginx or other servers.
+# database (pytest-django suffixes its name): no browser, no nginx or other servers.
 TEST_WORKERS ?= auto
 test-fast: install pdf-libraries media-tools
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests/unit tests/web
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" tests/unit tests/web
 
 # Background jobs under production settings (run as many as needed, on any machine that
 # reaches the database; `make serve` does not start them).
@@ -210,4 +210,4 @@ restore: install
 # FUZZ_EXAMPLES examples per property (`make test` runs a few thousand in all).
 FUZZ_EXAMPLES ?= 10000
 fuzz: install
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz_parsers.py -q
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/web/test_fuzz_parsers.py -q

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.processes import child_env
+
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
@@ -16,6 +18,7 @@ def test_every_import_contract_is_kept():
         capture_output=True,
         text=True,
         timeout=300,
+        env=child_env(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
