@@ -33,15 +33,14 @@ SECRET_KEY = "app-server-test-" + "k" * 50
 def production_env(**extra: str) -> dict[str, str]:
     """The environment of a server or worker a test starts: production settings (plain HTTP
     on the loopback), on this test's database, never on a DATABASE_URL of the machine."""
-    return child_env(
-        testing=False,
-        DEBUG="0",
-        HTTPS="0",
-        SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1",
-        LIVE_MODULES_MAX_AGE="0",
-        **extra,
-    )
+    defaults = {
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LIVE_MODULES_MAX_AGE": "0",
+    }
+    return child_env(testing=False, **{**defaults, **extra})
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:

@@ -23,7 +23,7 @@ def _check(**env: str) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
-        env=child_env(testing=False, DEBUG="0", SECRET_KEY="budget-" + "k" * 50, **env),
+        env=child_env(testing=False, **{"DEBUG": "0", "SECRET_KEY": "budget-" + "k" * 50, **env}),
         capture_output=True,
         text=True,
     )
