@@ -20,7 +20,7 @@ from packages.manifest import COPY_CHUNK, PackageError
 
 # What reading a damaged zip raises (bad headers or CRC, cut-off or corrupt deflate data,
 # an unknown compression method, a name that is not UTF-8 though flagged so, a NUL in a
-# name). Found by tests/test_fuzz_parsers.py. OSError is left out: it is the disk's.
+# name). Found by tests/web/test_fuzz_parsers.py. OSError is left out: it is the disk's.
 DAMAGED_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError)
 ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
