@@ -7,18 +7,19 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= $(shell echo $$((2 * $$(nproc) + 1)))
 
-.PHONY: help install pdf-libraries system-packages axe browser-libraries media-tools run serve worker lock test lint format bench reset backup restore fuzz
+.PHONY: help install pdf-libraries system-packages axe browser-libraries media-tools run serve worker lock test test-fast lint format bench reset backup restore fuzz
 
 help:
 	@echo "make run     set up, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make serve   production settings under gunicorn (WEB_CONCURRENCY workers)"
 	@echo "make lock    regenerate requirements/*.txt (hashes) from pyproject.toml"
 	@echo "make test    set up and run the whole test suite (with a real browser)"
-	@echo "make lint    ruff check and format check"
+	@echo "make test-fast  unit and web tests in parallel (no browser, no servers)"
+	@echo "make lint    ruff check and format check, and the rooms' import contracts"
 	@echo "make bench   print the benchmark figures"
 
 # Development and the tests install the development lock (every extra, the test tools) with
-# hashes: the versions production runs, plus the tools.
+# hashes: the versions production runs, plus the embedded PostgreSQL and the tools.
 $(STAMP): pyproject.toml requirements/development.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	@# A venv whose creation failed half-way (no ensurepip) has python but no pip: start over.
@@ -60,7 +61,7 @@ system-packages: pdf-libraries
 # Browser libraries come from the npm registry, pinned, into var/node (git-ignored), with
 # Debian's npm when npm is missing: hls.js (streaming in browsers without native HLS, served
 # as a static file) for every target, and axe-core (the accessibility checker that
-# tests/test_accessibility.py runs inside Chromium) with it. npm prunes what a command does
+# tests/browser/test_accessibility.py runs inside Chromium) with it. npm prunes what a command does
 # not name, so both are always installed together.
 AXE_VERSION := 4.10.3
 HLS_VERSION := 1.7.4
@@ -93,22 +94,34 @@ media-tools:
 			|| { echo "Could not install$$missing with apt-get (run as root, or install them)"; exit 1; }; \
 	fi
 
+# `make run` serves from a venv of its own, installed from the run lock with hashes: the
+# packages production runs and the embedded PostgreSQL (the devdb extra), no test tool.
+RUN_VENV := .venv-run
+RUN_BIN := $(RUN_VENV)/bin
+RUN_STAMP := $(RUN_VENV)/.installed
+$(RUN_STAMP): requirements/run.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	@test -x $(RUN_BIN)/pip || { rm -rf $(RUN_VENV); $(PYTHON) -m venv $(RUN_VENV); }
+	$(RUN_BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/run.txt
+	@touch $(RUN_STAMP)
+
 # Job workers run beside the development server and stop with it: one for videos (long,
 # CPU-bound), one for everything else, so mail never waits behind an encoding.
-run: install pdf-libraries media-tools browser-libraries
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py createcachetable
-	DEBUG=1 $(BIN)/python manage.py load_demo
+run: $(RUN_STAMP) pdf-libraries media-tools browser-libraries
+	DEBUG=1 $(RUN_BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(RUN_BIN)/python manage.py createcachetable
+	DEBUG=1 $(RUN_BIN)/python manage.py load_demo
 	@echo "Serving CoachLearn on http://$(HOST):$(PORT)/ with a job worker  (Ctrl-C stops both)"
-	@DEBUG=1 $(BIN)/python manage.py procrastinate worker --queues=$(OTHER_QUEUES) & other=$$!; \
-		DEBUG=1 $(BIN)/python manage.py procrastinate worker --queues=media & media=$$!; \
+	@DEBUG=1 $(RUN_BIN)/python manage.py procrastinate worker --queues=$(OTHER_QUEUES) & other=$$!; \
+		DEBUG=1 $(RUN_BIN)/python manage.py procrastinate worker --queues=media & media=$$!; \
 		trap 'kill $$other $$media 2>/dev/null; wait $$other $$media 2>/dev/null' EXIT INT TERM; \
-		DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+		DEBUG=1 $(RUN_BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production settings (DEBUG off) under gunicorn. Behind a TLS proxy set HTTPS=1 (the
 # default when DEBUG is off); for a local try-out over plain HTTP it is off here.
 # It runs from a venv of its own, installed from the production lock with hashes: the
-# packages production runs, at the versions the tests ran, and no test tool.
+# packages production runs, at the versions the tests ran, and no test tool. Production has
+# no embedded PostgreSQL: DATABASE_URL names the server.
 SERVE_VENV := .venv-serve
 SERVE_STAMP := $(SERVE_VENV)/.installed
 $(SERVE_STAMP): requirements/production.txt
@@ -118,6 +131,7 @@ $(SERVE_STAMP): requirements/production.txt
 	@touch $(SERVE_STAMP)
 
 serve: $(SERVE_STAMP) pdf-libraries media-tools browser-libraries
+	@test -n "$$DATABASE_URL" || { echo "make serve needs DATABASE_URL=postgres://… (make run serves the embedded database)"; exit 2; }
 	DEBUG=0 $(SERVE_VENV)/bin/python manage.py migrate --noinput
 	DEBUG=0 $(SERVE_VENV)/bin/python manage.py createcachetable
 	DEBUG=0 $(SERVE_VENV)/bin/python manage.py collectstatic --noinput -v0
@@ -126,7 +140,7 @@ serve: $(SERVE_STAMP) pdf-libraries media-tools browser-libraries
 		$(SERVE_VENV)/bin/gunicorn coachlearn.wsgi --config deploy/gunicorn.conf.py
 
 # Lock files with hashes from pyproject.toml: production (dependencies and the redis, s3
-# and sentry extras) and development (every extra). Run after changing a dependency; pins
+# and sentry extras), run (production and the devdb extra) and development (every extra). Run after changing a dependency; pins
 # that still fit stay as they are (WeasyPrint's decides a certificate PDF's bytes), and
 # `make lock LOCK_OPTIONS=--upgrade` moves every package to its newest release.
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
@@ -134,10 +148,18 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
 lock: install
 	$(PIP_COMPILE) --extra redis --extra s3 --extra sentry \
 		--output-file requirements/production.txt pyproject.toml
+	$(PIP_COMPILE) --extra redis --extra s3 --extra sentry --extra devdb \
+		--output-file requirements/run.txt pyproject.toml
 	$(PIP_COMPILE) --all-extras --output-file requirements/development.txt pyproject.toml
 
 test: install system-packages media-tools browser-libraries
 	$(BIN)/python -m pytest
+
+# Unit and web tests (tests/unit, tests/web) in parallel, each worker with its own test
+# database (pytest-django suffixes its name): no browser, no nginx or other servers.
+TEST_WORKERS ?= auto
+test-fast: install pdf-libraries media-tools
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" tests/unit tests/web
 
 # Background jobs under production settings (run as many as needed, on any machine that
 # reaches the database; `make serve` does not start them).
@@ -150,6 +172,7 @@ worker: install pdf-libraries media-tools
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
@@ -167,7 +190,7 @@ bench: install
 # Deletes the local embedded database and uploaded media (development only). The server is
 # stopped first, and data kept outside var/ (run as root, see README) goes too.
 reset: install
-	$(BIN)/python -c "from pathlib import Path; from coachlearn import pgserver; \
+	$(BIN)/python -c "from pathlib import Path; from devdb import pgserver; \
 		pgserver.remove(pgserver.plan_layout(Path('var/postgres')))"
 	rm -rf var/media var/postgres.users.json var/postgres.log
 
@@ -186,4 +209,4 @@ restore: install
 # FUZZ_EXAMPLES examples per property (`make test` runs a few thousand in all).
 FUZZ_EXAMPLES ?= 10000
 fuzz: install
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz_parsers.py -q
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/web/test_fuzz_parsers.py -q

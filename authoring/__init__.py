@@ -1,1 +1,2 @@
-"""Authoring pages for staff inside the admin (the transcript editor, `transcript_editor`)."""
+"""The one authoring page per module and the transcript editor: staff pages in the admin
+that bring modules, quizzes and certificates together."""

@@ -1,6 +1,3 @@
-import os
-import sys
-
 from django.apps import AppConfig
 
 
@@ -9,22 +6,4 @@ class CoachLearnConfig(AppConfig):
     verbose_name = "CoachLearn"
 
     def ready(self) -> None:
-        from django.conf import settings
-
-        from coachlearn import checks, pgserver  # noqa: F401 - checks registers itself
-
-        if settings.DATABASES["default"]["ENGINE"] == "coachlearn.embedded_db" and not (
-            _is_autoreloader_parent()
-        ):
-            pgserver.exit_cleanly_on_sigterm()
-
-
-def _is_autoreloader_parent() -> bool:
-    """runserver's watching process: it never uses the database, and on an exception it
-    kills its child, which would then not release the embedded server. It keeps Python's
-    default SIGTERM, so the child is left to exit by itself."""
-    return (
-        "runserver" in sys.argv
-        and "--noreload" not in sys.argv
-        and os.environ.get("RUN_MAIN") != "true"
-    )
+        from coachlearn import checks  # noqa: F401 - checks registers itself

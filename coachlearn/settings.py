@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "modules",
     "quizzes",
     "certificates",
+    "packages",
+    "ops",
     "learning",
     # The authoring page, above the domain apps it brings together.
     "nested_admin",
@@ -159,6 +161,9 @@ TEMPLATES = [
 # Database: a real server from DATABASE_URL, otherwise the embedded one under var/postgres.
 DATABASE_URL = env_str("DATABASE_URL")
 EMBEDDED_POSTGRES_DIR = VAR_DIR / "postgres"
+# Where backups find pg_dump and pg_restore: on PATH (the server's version), or the
+# embedded server's own.
+POSTGRES_CLIENT_DIR = None
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -167,9 +172,17 @@ if DATABASE_URL:
     # (the embedded backend has them too).
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 else:
+    # Development and tests only: the devdb extra, which production does not install.
+    from devdb import pgserver
+
+    try:
+        POSTGRES_CLIENT_DIR = pgserver.binaries()
+    except pgserver.EmbeddedPostgresError as error:
+        raise ImproperlyConfigured(str(error)) from None
+    INSTALLED_APPS += ["devdb"]  # its ready() lets SIGTERM release the server
     DATABASES = {
         "default": {
-            "ENGINE": "coachlearn.embedded_db",
+            "ENGINE": "devdb.embedded_db",
             "NAME": env_str("EMBEDDED_DATABASE_NAME", "coachlearn"),
             "USER": "postgres",
             "CONN_MAX_AGE": 60,

@@ -1,0 +1,1 @@
+"""Where learners learn: the module page and My learning."""

@@ -7,7 +7,6 @@ transactional test writes are what the server reads.
 from __future__ import annotations
 
 import http.cookies
-import os
 import re
 import socket
 import subprocess
@@ -21,9 +20,8 @@ from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 
-from django.db import connection
-
 from tests.conftest import free_port
+from tests.processes import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -35,21 +33,14 @@ SECRET_KEY = "app-server-test-" + "k" * 50
 def production_env(**extra: str) -> dict[str, str]:
     """The environment of a server or worker a test starts: production settings (plain HTTP
     on the loopback), on this test's database, never on a DATABASE_URL of the machine."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "DATABASE_URL"}
+    defaults = {
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LIVE_MODULES_MAX_AGE": "0",
     }
-    env.update(
-        DEBUG="0",
-        HTTPS="0",
-        SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1",
-        EMBEDDED_DATABASE_NAME=connection.settings_dict["NAME"],
-        LIVE_MODULES_MAX_AGE="0",
-    )
-    env.update(extra)
-    return env
+    return child_env(testing=False, **{**defaults, **extra})
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:

@@ -1,26 +1,19 @@
-"""The shared cast (learner, other learner, author, programme staff, admin), small factories,
-a browser."""
+"""The shared cast (learner, other learner, author, programme staff, admin), a browser, and
+the fixtures every folder uses (tests/unit, web, browser, system); factories are in
+tests/factories.py."""
 
-import itertools
 import os
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.cache import cache, caches
-from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from modules import live
-from modules.models import Competency, LearningObjective, Module, Series
-from modules.services import replace_cues
-from modules.transcripts import ParsedCue
-
-DEMO_DIR = Path(__file__).resolve().parent.parent / "modules" / "demo"
-PASSWORD = "a-long-test-password-1"
-_codes = itertools.count(1)
+from modules.models import Competency
+from tests.factories import PASSWORD
+from tests.processes import child_env
 
 
 @pytest.fixture(autouse=True)
@@ -87,55 +80,6 @@ def admin_user(db):
     return _user("admin@example.org", "Ada Admin", is_staff=True, is_superuser=True)
 
 
-def make_series(**fields) -> Series:
-    number = next(_codes)
-    defaults = {"title": f"Series {number}", "slug": f"series-{number}"}
-    return Series.objects.create(**{**defaults, **fields})
-
-
-def make_module(*, cues: int = 0, objectives: int = 2, published: bool = True, **fields) -> Module:
-    number = next(_codes)
-    defaults = {
-        "title": f"Module {number}",
-        "slug": f"module-{number}",
-        "activity_code": f"TS-{number:04d}",
-        "summary": "A test module.",
-        "credit": Decimal("0.25"),
-        "duration_seconds": 600,
-        "disclosure_statement": "Nothing to disclose.",
-        "participation_statement": "Watch and pass the quiz.",
-        "is_published": published,
-        "published_at": timezone.now() if published else None,
-    }
-    module = Module.objects.create(**{**defaults, **fields})
-    for position in range(1, objectives + 1):
-        LearningObjective.objects.create(
-            module=module, position=position, text=f"Objective {position} of {module.title}"
-        )
-    if cues:
-        replace_cues(module=module, cues=make_cues(cues))
-    return module
-
-
-def make_cues(count: int, *, step: float = 5.0) -> list[ParsedCue]:
-    speakers = ["Coach", "Student"]
-    return [
-        ParsedCue(
-            start_seconds=index * step,
-            end_seconds=(index + 1) * step,
-            speaker=speakers[index % 2],
-            text=f"Line {index} about confidentiality and the learner's agenda.",
-        )
-        for index in range(count)
-    ]
-
-
-def attach_demo_video(module: Module) -> Module:
-    data = (DEMO_DIR / "coaching-basics.webm").read_bytes()
-    module.video.save("test-video.webm", ContentFile(data), save=True)
-    return module
-
-
 @pytest.fixture
 def competency(db):
     return Competency.objects.create(name="Establishing the coaching agreement")
@@ -179,71 +123,6 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def make_quiz(module: Module, *, questions_per_objective: int = 1, **fields):
-    """A quiz with single-choice questions whose first choice is right, and one multiple."""
-    from quizzes.models import Choice, Question, Quiz
-
-    quiz = Quiz.objects.create(module=module, **fields)
-    position = 0
-    for objective in module.objectives.all():
-        for _ in range(questions_per_objective):
-            position += 1
-            question = Question.objects.create(
-                quiz=quiz,
-                position=position,
-                text=f"Question {position} on {objective.text}",
-                kind=Question.Kind.SINGLE,
-                objective=objective,
-                review_at_seconds=60 * position + 1,
-            )
-            Choice.objects.create(
-                question=question,
-                position=1,
-                text=f"Right answer {position}",
-                is_correct=True,
-                explanation=f"Why answer {position} is right.",
-            )
-            Choice.objects.create(
-                question=question,
-                position=2,
-                text=f"Wrong answer {position}",
-                explanation=f"Why answer {position} is wrong.",
-            )
-    return quiz
-
-
-def right_answers(quiz) -> dict[str, list[str]]:
-    """POST data answering every question of a quiz correctly."""
-    data: dict[str, list[str]] = {}
-    for question in quiz.questions.prefetch_related("choices"):
-        data[f"question-{question.pk}"] = [
-            str(choice.pk) for choice in question.choices.all() if choice.is_correct
-        ]
-    return data
-
-
-def wrong_answers(quiz) -> dict[str, list[str]]:
-    data: dict[str, list[str]] = {}
-    for question in quiz.questions.prefetch_related("choices"):
-        data[f"question-{question.pk}"] = [
-            str(choice.pk) for choice in question.choices.all() if not choice.is_correct
-        ][:1]
-    return data
-
-
-def make_completion(user, module: Module):
-    """A passed attempt and the completion it made, without going through the quiz pages."""
-    from quizzes.models import Attempt, Completion, Quiz
-
-    quiz = Quiz.objects.filter(module=module).first() or make_quiz(module)
-    attempt = Attempt.objects.create(
-        user=user, quiz=quiz, score_percent=100, passed=True, finished_at=timezone.now()
-    )
-    return Completion.objects.create(
-        user=user, module=module, attempt=attempt, completed_at=attempt.finished_at
-    )
 
 
 def run_at_once(action, count: int) -> list:
@@ -300,8 +179,7 @@ def collected_static():
 
     folder = Path(tempfile.mkdtemp(prefix="coachlearn-static-"))
     folder.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
-    env.update(DEBUG="0", STATIC_ROOT=str(folder))
+    env = child_env(testing=False, DEBUG="0", STATIC_ROOT=str(folder))
     root = Path(__file__).resolve().parent.parent
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
