@@ -62,7 +62,7 @@ def environment(var_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def one_outage(var_dir: Path, layout, extra: dict, seconds: float) -> dict:
-    from coachlearn import pgserver
+    from devdb import pgserver
 
     port = free_port()
     server = start_gunicorn(port, 2, env=environment(var_dir, **extra))
@@ -103,7 +103,7 @@ def main() -> None:
     var_dir.chmod(0o755)
     env = environment(var_dir)
     os.environ.update(env)
-    from coachlearn import pgserver
+    from devdb import pgserver
 
     layout = pgserver.plan_layout(var_dir / "postgres")
     try:
