@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.db.models import Count, Max, Min
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -356,10 +357,10 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
         untimed = module.cues.filter(start_seconds__isnull=True).order_by("position")
         return format_html(
             '<div class="transcript-summary" data-transcript-summary>'
-            "<p><strong>{count} lines</strong>, timed from {first} to {last}. "
+            "<p><strong>{count}</strong>, timed from {first} to {last}. "
             '<a href="{url}">Correct lines</a> · <a href="{timing_url}">Time this transcript '
             "to the video</a>{editor}</p>{speakers}{untimed}</div>",
-            count=stats["count"],
+            count=_counted(stats["count"], "line"),
             first=format_timestamp(stats["first"]) or "—",
             last=format_timestamp(stats["last"]) or "—",
             url=_cue_list_url(module),
@@ -475,6 +476,11 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
         messages.success(request, f"Unpublished {len(queryset)} module(s).")
 
 
+def _counted(number: int, thing: str) -> str:
+    """ "1 line", "2 lines": counts on the page read as sentences."""
+    return f"{number} {thing}{pluralize(number)}"
+
+
 def _cue_list_url(module: Module) -> str:
     return reverse("admin:modules_cue_changelist") + f"?module__id__exact={module.pk}"
 
@@ -486,12 +492,12 @@ def _speakers(module: Module) -> str:
         return mark_safe("<p>No line has a speaker.</p>")
     items = format_html_join(
         ", ",
-        '<a href="{}">{}</a> ({} lines)',
+        '<a href="{}">{}</a> ({})',
         (
             (
                 _cue_list_url(module) + f"&speaker={quote(row['speaker'])}",
                 row["speaker"] or "no speaker",
-                row["lines"],
+                _counted(row["lines"], "line"),
             )
             for row in counts
         ),
@@ -513,9 +519,8 @@ def _untimed_lines(untimed) -> str:
     )
     more = f"<li>… and {total - UNTIMED_SHOWN} more</li>" if total > UNTIMED_SHOWN else ""
     return format_html(
-        "<p>{} untimed lines (shown without a timestamp; they can't be jumped to):</p>"
-        "<ul>{}{}</ul>",
-        total,
+        "<p>{} (shown without a timestamp; they can't be jumped to):</p><ul>{}{}</ul>",
+        _counted(total, "untimed line"),
         items,
         mark_safe(more),  # only a number in it
     )
@@ -575,8 +580,8 @@ def _checklist_details(module: Module | None, key: str) -> str:
         )
         untimed = module.cues.filter(start_seconds__isnull=True).count()
         return (
-            f"{stats['count']} lines from {format_timestamp(stats['first']) or '—'} to "
-            f"{format_timestamp(stats['last']) or '—'}; {speakers} speakers found; "
-            f"{untimed} untimed lines."
+            f"{_counted(stats['count'], 'line')} from {format_timestamp(stats['first']) or '—'}"
+            f" to {format_timestamp(stats['last']) or '—'}; {_counted(speakers, 'speaker')} "
+            f"found; {_counted(untimed, 'untimed line')}."
         )
     return ""

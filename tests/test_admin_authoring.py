@@ -143,7 +143,7 @@ def test_the_change_page_summarises_the_transcript(admin_client):
     page = admin_client.get(reverse("admin:modules_module_change", args=[module.pk]))
     summary = page.content.decode()
     assert "<strong>3 lines</strong>, timed from 0:00 to 0:07" in summary
-    assert "1 untimed lines" in summary and "Line 3: Student: (Laughter)" in summary
+    assert "1 untimed line (shown" in summary and "Line 3: Student: (Laughter)" in summary
     assert f"?module__id__exact={module.pk}" in summary
 
 

@@ -248,6 +248,15 @@ def test_the_checklist_reports_the_transcript_and_video_found(admin_client):
     assert "Not processed" in checks["video"]
 
 
+def test_a_transcript_of_one_line_is_counted_in_the_singular(admin_client):
+    module = make_module(cues=1, published=False)
+    page = admin_client.get(change_url(module))
+    transcript = checklist(page)["transcript"]
+    assert "1 line from 0:00 to 0:00; 1 speaker found; 0 untimed lines." in transcript
+    assert "<strong>1 line</strong>" in page.content.decode()
+    assert "Coach</a> (1 line)" in page.content.decode()
+
+
 def complete_module(**fields) -> Module:
     module = attach_demo_video(make_module(cues=3, objectives=1, published=False, **fields))
     make_quiz(module)
@@ -327,6 +336,17 @@ def test_an_edit_that_would_leave_a_live_module_incomplete_is_not_saved(admin_cl
     assert module.title != "Renamed" and module.is_published
     assert "Nothing was saved" in messages_of(response)[0]
     assert "Mark at least one choice as correct." in messages_of(response)[0]
+
+
+def test_an_activity_code_of_the_wrong_shape_is_refused_saying_which_shape_is_right(
+    admin_client,
+):
+    data = page_form(admin_client.get(ADD_URL), title="T", slug="t", activity_code="CL-902")
+    refused = admin_client.post(ADD_URL, data)
+    assert refused.context["adminform"].form.errors["activity_code"] == [
+        "Write 2 to 5 capital letters, a dash and 4 to 6 digits, such as CL-0001."
+    ]
+    assert not Module.objects.exists()
 
 
 # --- kept uploads -----------------------------------------------------------------------
