@@ -15,7 +15,7 @@ from urllib.parse import quote
 import nested_admin
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Max, Min
 from django.http import JsonResponse
@@ -267,6 +267,9 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
             checklist_done=all(item.done for item in items),
             checklist_todo=sum(1 for item in items if not item.done),
             transcript_editor_url=_transcript_editor_url(module),
+            error_links=_error_links(
+                form, [inline.formset for inline in context.get("inline_admin_formsets", [])]
+            ),
         )
         return super().render_change_form(
             request, context, add=add, change=change, form_url=form_url, obj=obj
@@ -479,6 +482,36 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
 def _counted(number: int, thing: str) -> str:
     """ "1 line", "2 lines": counts on the page read as sentences."""
     return f"{number} {thing}{pluralize(number)}"
+
+
+def _error_links(form, formsets, row: str = "") -> list[dict]:
+    """Each error of a refused save with the place it is about (a field's label, in its row:
+    "Question 2, choice 1, text"), and the id of its input to link to, for the page's summary
+    of errors: the quiz's fields are far below the top of the page."""
+    links = []
+    # In the page's order (the form's own puts errors found by the model last).
+    for name in sorted(form.errors, key=[NON_FIELD_ERRORS, *form.fields].index):
+        errors = form.errors[name]
+        field = form.fields.get(name) if name != NON_FIELD_ERRORS else None
+        place = str(field.label or name).lower() if field is not None else ""
+        where = ", ".join(part for part in (row, place) if part)
+        for error in errors:
+            links.append(
+                {
+                    "place": where[:1].upper() + where[1:],
+                    "error": error,
+                    "id": form[name].auto_id if field is not None else "",
+                }
+            )
+    for formset in formsets:
+        name = formset.model._meta.verbose_name
+        for error in formset.non_form_errors():
+            links.append({"place": row or str(name).capitalize(), "error": error, "id": ""})
+        for number, inner in enumerate(formset.forms, start=1):
+            numbered = name if formset.max_num == 1 else f"{name} {number}"  # "quiz", one only
+            inner_row = ", ".join(part for part in (row, numbered) if part)
+            links += _error_links(inner, getattr(inner, "nested_formsets", []), inner_row)
+    return links
 
 
 def _cue_list_url(module: Module) -> str:

@@ -205,6 +205,24 @@ def test_a_review_moment_that_is_not_m_ss_is_refused_with_what_is_wrong(
     assert not Question.objects.exists()
 
 
+def test_a_refused_save_lists_each_problem_with_its_place_and_a_link_to_its_input(
+    admin_client,
+):
+    module = new_module(admin_client)
+    data = with_question(module, admin_client)
+    data.update({"duration_seconds": "x", "quiz-0-questions-0-review_at_seconds": "6:75"})
+    html = admin_client.post(change_url(module), data).content.decode().replace("&quot;", '"')
+    summary = html[
+        html.index("data-error-summary") : html.index("</div>", html.index("data-error-summary"))
+    ]
+    assert "Nothing was saved. Please correct these 2 problems:" in summary
+    assert '<a href="#id_duration_seconds">Duration: "x" is not a time;' in summary
+    assert (
+        '<a href="#id_quiz-0-questions-0-review_at_seconds">'
+        'Quiz, question 1, review moment: "6:75" has 75 seconds</a>'
+    ) in summary
+
+
 def test_a_true_false_question_saved_without_choices_gets_true_and_false(admin_client):
     module = new_module(admin_client)
     data = with_question(module, admin_client, kind="true_false", choices=())

@@ -177,6 +177,27 @@ def test_an_unanswerable_quiz_cannot_be_published(page, live_server, admin_user)
     assert not module.is_published
 
 
+def test_a_refused_save_gives_the_focus_to_its_summary_whose_links_reach_the_inputs(
+    browser, live_server, admin_user
+):
+    module = make_module(published=False)
+    viewport = {"width": 390, "height": 844}
+    page = new_page(browser, live_server, user=admin_user, viewport=viewport, bypass_csp=True)
+    try:
+        page.goto(live_server.url + f"/admin/modules/module/{module.pk}/change/")
+        page.fill("#id_duration_seconds", "1:75")
+        with page.expect_navigation():
+            page.click("input[name=_continue]")
+        assert page.evaluate("document.activeElement.matches('[data-error-summary]')")
+        report = AxeReport("light")
+        report.check(page, "authoring page, a save refused", disabled=DJANGO_ADMIN_MARKUP)
+        page.get_by_role("link", name='Duration: "1:75" has 75 seconds').click()
+        assert page.evaluate("document.activeElement.id") == "id_duration_seconds"
+        assert not report.failures(), report.failures()
+    finally:
+        page.context.close()
+
+
 @pytest.mark.parametrize(("width", "name"), [(1440, "desktop"), (390, "phone")])
 def test_axe_finds_nothing_on_the_authoring_page(browser, live_server, admin_user, width, name):
     module = unanswerable_module()
