@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from authoring.forms import PUBLISHED_AT_HELP
 from authoring.models import DraftUpload
 from authoring.services import discard_expired_drafts
 from certificates.models import NO_EVALUATION, EvaluationQuestion
@@ -203,6 +204,11 @@ def test_a_review_moment_that_is_not_m_ss_is_refused_with_what_is_wrong(
     assert response.status_code == 200
     assert error in response.content.decode().replace("&quot;", '"')
     assert not Question.objects.exists()
+
+
+def test_the_publishing_date_says_that_the_publish_button_publishes(admin_client):
+    html = admin_client.get(ADD_URL).content.decode()
+    assert PUBLISHED_AT_HELP in html.replace("&#x27;", "'")
 
 
 def test_a_refused_save_lists_each_problem_with_its_place_and_a_link_to_its_input(
