@@ -198,6 +198,24 @@ def test_a_refused_save_gives_the_focus_to_its_summary_whose_links_reach_the_inp
         page.context.close()
 
 
+def test_a_row_added_by_keyboard_takes_the_focus_at_its_text(browser, live_server, admin_user):
+    module = make_module(published=False)
+    page = new_page(browser, live_server, user=admin_user)
+    try:
+        page.goto(live_server.url + f"/admin/modules/module/{module.pk}/change/")
+        page.get_by_role("link", name="Add another Question").focus()
+        page.keyboard.press("Enter")
+        focused = "document.activeElement.name"
+        page.wait_for_function(f"{focused} === 'quiz-0-questions-0-text'")
+        page.locator("#quiz-0-questions-0-choices-group").get_by_role(
+            "link", name="Add another Choice"
+        ).focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate(focused) == "quiz-0-questions-0-choices-2-text"
+    finally:
+        page.context.close()
+
+
 @pytest.mark.parametrize(("width", "name"), [(1440, "desktop"), (390, "phone")])
 def test_axe_finds_nothing_on_the_authoring_page(browser, live_server, admin_user, width, name):
     module = unanswerable_module()
