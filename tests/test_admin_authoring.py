@@ -645,3 +645,8 @@ def test_a_video_is_known_by_its_content_not_its_name(admin_client):
     module = Module.objects.get(slug="giving-feedback")
     with module.video.open("rb") as stored:
         assert sniff_video(stored.read(4096)) is WEBM
+
+
+def test_no_two_sections_of_the_admin_index_have_the_same_name(admin_client):
+    names = [app["name"] for app in admin_client.get(reverse("admin:index")).context["app_list"]]
+    assert len(names) == len(set(names)), names
