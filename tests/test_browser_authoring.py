@@ -4,6 +4,7 @@ page, files kept across a refused save, the checklist holding back an unanswerab
 axe-core on the page (its screenshots go to docs/screenshots/)."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -194,6 +195,19 @@ def test_a_refused_save_gives_the_focus_to_its_summary_whose_links_reach_the_inp
         page.get_by_role("link", name='Duration: "1:75" has 75 seconds').click()
         assert page.evaluate("document.activeElement.id") == "id_duration_seconds"
         assert not report.failures(), report.failures()
+    finally:
+        page.context.close()
+
+
+def test_the_one_quiz_has_no_heading_repeating_the_quiz_sections(browser, live_server, admin_user):
+    module = make_module(published=False)
+    make_quiz(module)
+    page = new_page(browser, live_server, user=admin_user)
+    try:
+        page.goto(live_server.url + f"/admin/modules/module/{module.pk}/change/")
+        assert page.get_by_role("heading", name="Quiz", exact=True).is_visible()
+        assert not page.get_by_role("heading", name=f"Quiz: Quiz: {module.title}").count()
+        assert page.get_by_role("heading", name=re.compile(r"^Question: ")).count() == 2
     finally:
         page.context.close()
 
