@@ -180,6 +180,14 @@ def test_a_transcript_written_one_turn_a_line_gives_each_line_its_own_speaker():
     ]
 
 
+def test_the_reading_of_a_plain_file_names_where_its_speakers_came_from():
+    reading = read_transcript(b"Coach: [0:00] Hi.\nResident: [0:02] Hello.", filename="t.txt")
+    assert (reading.speakers, reading.speaker_rule) == (
+        ["Coach", "Resident"],
+        "labels starting paragraphs and timed lines, the plain format's rule",
+    )
+
+
 def test_a_line_with_a_label_but_no_timestamp_continues_the_paragraph():
     assert parse_plain("Coach: [0:00] Remember this\nNote: it matters.") == [
         cue(0, "Coach", "Remember this Note: it matters.")
