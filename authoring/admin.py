@@ -15,11 +15,12 @@ from urllib.parse import quote
 import nested_admin
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Max, Min
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -266,6 +267,9 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
             checklist_done=all(item.done for item in items),
             checklist_todo=sum(1 for item in items if not item.done),
             transcript_editor_url=_transcript_editor_url(module),
+            error_links=_error_links(
+                form, [inline.formset for inline in context.get("inline_admin_formsets", [])]
+            ),
         )
         return super().render_change_form(
             request, context, add=add, change=change, form_url=form_url, obj=obj
@@ -356,10 +360,10 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
         untimed = module.cues.filter(start_seconds__isnull=True).order_by("position")
         return format_html(
             '<div class="transcript-summary" data-transcript-summary>'
-            "<p><strong>{count} lines</strong>, timed from {first} to {last}. "
+            "<p><strong>{count}</strong>, timed from {first} to {last}. "
             '<a href="{url}">Correct lines</a> · <a href="{timing_url}">Time this transcript '
             "to the video</a>{editor}</p>{speakers}{untimed}</div>",
-            count=stats["count"],
+            count=_counted(stats["count"], "line"),
             first=format_timestamp(stats["first"]) or "—",
             last=format_timestamp(stats["last"]) or "—",
             url=_cue_list_url(module),
@@ -475,6 +479,41 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
         messages.success(request, f"Unpublished {len(queryset)} module(s).")
 
 
+def _counted(number: int, thing: str) -> str:
+    """ "1 line", "2 lines": counts on the page read as sentences."""
+    return f"{number} {thing}{pluralize(number)}"
+
+
+def _error_links(form, formsets, row: str = "") -> list[dict]:
+    """Each error of a refused save with the place it is about (a field's label, in its row:
+    "Question 2, choice 1, text"), and the id of its input to link to, for the page's summary
+    of errors: the quiz's fields are far below the top of the page."""
+    links = []
+    # In the page's order (the form's own puts errors found by the model last).
+    for name in sorted(form.errors, key=[NON_FIELD_ERRORS, *form.fields].index):
+        errors = form.errors[name]
+        field = form.fields.get(name) if name != NON_FIELD_ERRORS else None
+        place = str(field.label or name).lower() if field is not None else ""
+        where = ", ".join(part for part in (row, place) if part)
+        for error in errors:
+            links.append(
+                {
+                    "place": where[:1].upper() + where[1:],
+                    "error": error,
+                    "id": form[name].auto_id if field is not None else "",
+                }
+            )
+    for formset in formsets:
+        name = formset.model._meta.verbose_name
+        for error in formset.non_form_errors():
+            links.append({"place": row or str(name).capitalize(), "error": error, "id": ""})
+        for number, inner in enumerate(formset.forms, start=1):
+            numbered = name if formset.max_num == 1 else f"{name} {number}"  # "quiz", one only
+            inner_row = ", ".join(part for part in (row, numbered) if part)
+            links += _error_links(inner, getattr(inner, "nested_formsets", []), inner_row)
+    return links
+
+
 def _cue_list_url(module: Module) -> str:
     return reverse("admin:modules_cue_changelist") + f"?module__id__exact={module.pk}"
 
@@ -486,12 +525,12 @@ def _speakers(module: Module) -> str:
         return mark_safe("<p>No line has a speaker.</p>")
     items = format_html_join(
         ", ",
-        '<a href="{}">{}</a> ({} lines)',
+        '<a href="{}">{}</a> ({})',
         (
             (
                 _cue_list_url(module) + f"&speaker={quote(row['speaker'])}",
                 row["speaker"] or "no speaker",
-                row["lines"],
+                _counted(row["lines"], "line"),
             )
             for row in counts
         ),
@@ -513,9 +552,8 @@ def _untimed_lines(untimed) -> str:
     )
     more = f"<li>… and {total - UNTIMED_SHOWN} more</li>" if total > UNTIMED_SHOWN else ""
     return format_html(
-        "<p>{} untimed lines (shown without a timestamp; they can't be jumped to):</p>"
-        "<ul>{}{}</ul>",
-        total,
+        "<p>{} (shown without a timestamp; they can't be jumped to):</p><ul>{}{}</ul>",
+        _counted(total, "untimed line"),
         items,
         mark_safe(more),  # only a number in it
     )
@@ -575,8 +613,8 @@ def _checklist_details(module: Module | None, key: str) -> str:
         )
         untimed = module.cues.filter(start_seconds__isnull=True).count()
         return (
-            f"{stats['count']} lines from {format_timestamp(stats['first']) or '—'} to "
-            f"{format_timestamp(stats['last']) or '—'}; {speakers} speakers found; "
-            f"{untimed} untimed lines."
+            f"{_counted(stats['count'], 'line')} from {format_timestamp(stats['first']) or '—'}"
+            f" to {format_timestamp(stats['last']) or '—'}; {_counted(speakers, 'speaker')} "
+            f"found; {_counted(untimed, 'untimed line')}."
         )
     return ""

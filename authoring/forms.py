@@ -12,6 +12,10 @@ from modules.transcripts import TimestampError, format_timestamp, parse_timestam
 from quizzes.models import Question
 
 KEPT_ROLES = [role.value for role in DraftUpload.Role]
+PUBLISHED_AT_HELP = (
+    "When learners first see the module once it is published with the Publish button. "
+    "Empty: as soon as it is published."
+)
 
 
 class TimestampInput(forms.TextInput):
@@ -84,6 +88,9 @@ class AuthoringModuleForm(ModuleAdminForm):
         self.fields["transcript_file"].widget = KeptFileInput(
             attrs=self.fields["transcript_file"].widget.attrs
         )
+        if "published_at" in self.fields:
+            # Here a date alone publishes nothing: the Publish button does.
+            self.fields["published_at"].help_text = PUBLISHED_AT_HELP
         self.used_drafts: dict[str, DraftUpload] = {}
         self.replaced_drafts: list[DraftUpload] = []
         self.uploaded_names: dict[str, str] = {}

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from modules.forms import read_transcript_upload, transcript_report
@@ -152,7 +153,8 @@ def _edit(module: Module, post) -> tuple[str, int]:
 def _rename(module: Module, post) -> tuple[str, None]:
     speaker, new_name = post.get("speaker", ""), post.get("new_name", "")
     count = rename_speaker(module=module, speaker=speaker, new_name=new_name)
-    return f'{speaker} is now "{" ".join(new_name.split())}" on {count} lines.', None
+    name = " ".join(new_name.split())
+    return f'{speaker} is now "{name}" on {count} line{pluralize(count)}.', None
 
 
 def _shift(module: Module, post) -> tuple[str, int | None]:
@@ -161,7 +163,11 @@ def _shift(module: Module, post) -> tuple[str, int | None]:
         raise ModuleError(f'Shift, from line: "{start}" is not a line number.')
     offset = post.get("offset", "")
     moved = shift_times(module=module, offset=offset, from_position=int(start))
-    return f"{moved} lines from line {start} on were moved by {offset.strip()}.", int(start)
+    lines = f"{moved} line{pluralize(moved)}"
+    return (
+        f"{lines} from line {start} on {pluralize(moved, 'was,were')} moved by {offset.strip()}.",
+        int(start),
+    )
 
 
 def _split(module: Module, post) -> tuple[str, int]:
@@ -188,7 +194,7 @@ def _replace(module: Module, post) -> tuple[str, None]:
         upload["data"], filename=upload["name"], speaker_labels=upload["labels"]
     )
     count = replace_cues(module=module, cues=reading.cues)
-    return f"The transcript was replaced by {upload['name']}: {count} lines.", None
+    return f"The transcript was replaced by {upload['name']}: {count} line{pluralize(count)}.", None
 
 
 ACTIONS: dict[str, Callable] = {

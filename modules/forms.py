@@ -122,6 +122,14 @@ class ModuleAdminForm(forms.ModelForm):
             "video": forms.ClearableFileInput(attrs={"accept": "video/mp4,video/webm"}),
             "poster": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
         }
+        # The model's own message ("letters, a dash and digits") fits "CL-902" too.
+        error_messages = {
+            "activity_code": {
+                "invalid": (
+                    "Write 2 to 5 capital letters, a dash and 4 to 6 digits, such as CL-0001."
+                )
+            }
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

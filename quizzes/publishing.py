@@ -27,9 +27,10 @@ def quiz_coverage_check(module, objectives) -> list[str]:
 
 
 def quiz_answerable_check(module, objectives) -> list[str]:
-    """One message per question learners could not answer (Question.unanswerable_reason)."""
+    """One message per question learners could not answer (Question.unanswerable_reason),
+    numbered in the quiz's order as objectives are (positions may repeat)."""
     return [
-        f"Question {question.position} (“{question.text[:60]}”): {reason}"
-        for question in _questions(module) or []
+        f"Question {number} (“{question.text[:60]}”): {reason}"
+        for number, question in enumerate(_questions(module) or [], start=1)
         if (reason := question.unanswerable_reason())
     ]

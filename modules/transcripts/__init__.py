@@ -59,6 +59,9 @@ __all__ = [
 ]
 
 
+PLAIN_SPEAKER_RULE = "labels starting paragraphs and timed lines, the plain format's rule"
+
+
 def read_transcript(
     data: str | bytes, *, filename: str = "", speaker_labels: bool | None = None
 ) -> TranscriptReading:
@@ -72,7 +75,7 @@ def read_transcript(
         raise TranscriptError(EMPTY)
     fmt = format_of(text, filename)
     if fmt == PLAIN:
-        cues, rule = read_plain(text), "labels at paragraph starts, the plain format's rule"
+        cues, rule = read_plain(text), PLAIN_SPEAKER_RULE
     else:
         timed = read_timed(text, fmt, labels=speaker_labels)
         cues, rule = timed.cues, timed.speaker_rule

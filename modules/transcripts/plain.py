@@ -23,6 +23,8 @@ from modules.transcripts.text import TimestampError, parse_timestamp
 
 # Anything bracketed made of digits, colons and dots; it is then a timestamp or an error.
 _BRACKETED_NUMBER = re.compile(r"\[\s*([0-9:.]+)\s*\]")
+# A timestamp-shaped bracket at a position (readable or not: reading it says which).
+_LEADING_STAMP = re.compile(r"\s*\[\s*[0-9:.]*:[0-9:.]*\s*\]")
 _CLOCK_SHAPE = re.compile(r"(?:[0-9]{1,2}:)?[0-9]{1,2}:[0-9]{2}")
 
 
@@ -60,11 +62,33 @@ def read_plain(text: str) -> list[ParsedCue]:
     or after the label); without a label it continues the previous speaker, without a
     timestamp it is untimed. A timestamp inside a paragraph splits it into two cues. Other
     bracketed or parenthesized notes are text. A timed cue ends where the next timed one starts.
+    A line that starts like a paragraph, with a label and a timestamp, starts one even without
+    a blank line before it (transcripts written one turn a line).
     """
     reader = _PlainReader()
     for block in blank_separated(numbered(text)):
-        reader.read(_Paragraph.of(block))
+        for turn in _turns(block):
+            reader.read(_Paragraph.of(turn))
     return _with_end_times(reader.cues)
+
+
+def _turns(block: list[Line]) -> list[list[Line]]:
+    """The block cut before each later line that starts with a label and a timestamp."""
+    turns = [[block[0]]]
+    for line in block[1:]:
+        if _starts_turn(line[1]):
+            turns.append([line])
+        else:
+            turns[-1].append(line)
+    return turns
+
+
+def _starts_turn(line: str) -> bool:
+    label = label_at(line)
+    if label is not None:
+        return _LEADING_STAMP.match(line, label.end()) is not None
+    stamp = _LEADING_STAMP.match(line)
+    return stamp is not None and label_at(line, stamp.end()) is not None
 
 
 @dataclass

@@ -73,6 +73,7 @@
       const line = form.closest("[data-line]");
       const button = form.querySelector("button[type=submit]");
       button.disabled = true;
+      let saved = false;
       say("Saving line " + line.dataset.position + "…");
       try {
         const response = await fetch(window.location.pathname, {
@@ -86,6 +87,7 @@
           say("Not saved. " + answer.error);
           return;
         }
+        saved = true;
         show(line, answer.line);
         line.querySelector("[data-line-edit]").open = false;
         line.querySelector("summary").focus();
@@ -94,6 +96,8 @@
         say("Not saved: the server could not be reached. Try again.");
       } finally {
         button.disabled = false;
+        // Disabling the button took the focus away; a refused line keeps the keyboard there.
+        if (!saved) button.focus();
       }
     });
   });

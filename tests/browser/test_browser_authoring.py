@@ -4,6 +4,7 @@ page, files kept across a refused save, the checklist holding back an unanswerab
 axe-core on the page (its screenshots go to docs/screenshots/)."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -175,6 +176,58 @@ def test_an_unanswerable_quiz_cannot_be_published(page, live_server, admin_user)
     assert page.url.endswith("#quiz-group")
     module.refresh_from_db()
     assert not module.is_published
+
+
+def test_a_refused_save_gives_the_focus_to_its_summary_whose_links_reach_the_inputs(
+    browser, live_server, admin_user
+):
+    module = make_module(published=False)
+    viewport = {"width": 390, "height": 844}
+    page = new_page(browser, live_server, user=admin_user, viewport=viewport, bypass_csp=True)
+    try:
+        page.goto(live_server.url + f"/admin/modules/module/{module.pk}/change/")
+        page.fill("#id_duration_seconds", "1:75")
+        with page.expect_navigation():
+            page.click("input[name=_continue]")
+        assert page.evaluate("document.activeElement.matches('[data-error-summary]')")
+        report = AxeReport("light")
+        report.check(page, "authoring page, a save refused", disabled=DJANGO_ADMIN_MARKUP)
+        page.get_by_role("link", name='Duration: "1:75" has 75 seconds').click()
+        assert page.evaluate("document.activeElement.id") == "id_duration_seconds"
+        assert not report.failures(), report.failures()
+    finally:
+        page.context.close()
+
+
+def test_the_one_quiz_has_no_heading_repeating_the_quiz_sections(browser, live_server, admin_user):
+    module = make_module(published=False)
+    make_quiz(module)
+    page = new_page(browser, live_server, user=admin_user)
+    try:
+        page.goto(live_server.url + f"/admin/modules/module/{module.pk}/change/")
+        assert page.get_by_role("heading", name="Quiz", exact=True).is_visible()
+        assert not page.get_by_role("heading", name=f"Quiz: Quiz: {module.title}").count()
+        assert page.get_by_role("heading", name=re.compile(r"^Question: ")).count() == 2
+    finally:
+        page.context.close()
+
+
+def test_a_row_added_by_keyboard_takes_the_focus_at_its_text(browser, live_server, admin_user):
+    module = make_module(published=False)
+    page = new_page(browser, live_server, user=admin_user)
+    try:
+        page.goto(live_server.url + f"/admin/modules/module/{module.pk}/change/")
+        page.get_by_role("link", name="Add another Question").focus()
+        page.keyboard.press("Enter")
+        focused = "document.activeElement.name"
+        page.wait_for_function(f"{focused} === 'quiz-0-questions-0-text'")
+        page.locator("#quiz-0-questions-0-choices-group").get_by_role(
+            "link", name="Add another Choice"
+        ).focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate(focused) == "quiz-0-questions-0-choices-2-text"
+    finally:
+        page.context.close()
 
 
 @pytest.mark.parametrize(("width", "name"), [(1440, "desktop"), (390, "phone")])

@@ -102,6 +102,24 @@ def test_a_line_is_edited_in_place_and_the_video_plays_on(
         page.context.close()
 
 
+def test_a_refused_line_keeps_the_keyboard_on_its_save_button(
+    browser, live_server, module_author, module
+):
+    page = open_editor(browser, live_server, module_author, module)
+    try:
+        page.click("#line-2 summary")
+        page.fill("#time-2", "0:75")
+        page.focus("#time-2")
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => document.querySelector('[data-editor-status]').textContent.startsWith('Not')"
+        )
+        assert page.evaluate("document.activeElement.textContent") == "Save line 2"
+        assert page.evaluate("document.querySelector('#line-2 details').open")
+    finally:
+        page.context.close()
+
+
 def test_times_are_shifted_and_axe_finds_nothing_before_or_after(
     browser, live_server, module_author, module
 ):

@@ -171,6 +171,29 @@ def test_paragraphs_with_the_same_timestamp_share_the_time_up_to_the_next():
     ]
 
 
+def test_a_transcript_written_one_turn_a_line_gives_each_line_its_own_speaker():
+    text = "Coach: [0:00] Welcome.\nResident: [0:04] Thanks.\n[0:08] Coach: Let's start."
+    assert parse_plain(text) == [
+        cue(0, "Coach", "Welcome.", end=4),
+        cue(4, "Resident", "Thanks.", end=8),
+        cue(8, "Coach", "Let's start."),
+    ]
+
+
+def test_the_reading_of_a_plain_file_names_where_its_speakers_came_from():
+    reading = read_transcript(b"Coach: [0:00] Hi.\nResident: [0:02] Hello.", filename="t.txt")
+    assert (reading.speakers, reading.speaker_rule) == (
+        ["Coach", "Resident"],
+        "labels starting paragraphs and timed lines, the plain format's rule",
+    )
+
+
+def test_a_line_with_a_label_but_no_timestamp_continues_the_paragraph():
+    assert parse_plain("Coach: [0:00] Remember this\nNote: it matters.") == [
+        cue(0, "Coach", "Remember this Note: it matters.")
+    ]
+
+
 def test_timestamp_alone_in_a_paragraph_times_the_next_words():
     assert parse_plain("[0:30]\n\nCoach: Hello.") == [cue(30, "Coach", "Hello.")]
 

@@ -143,7 +143,7 @@ def test_the_change_page_summarises_the_transcript(admin_client):
     page = admin_client.get(reverse("admin:modules_module_change", args=[module.pk]))
     summary = page.content.decode()
     assert "<strong>3 lines</strong>, timed from 0:00 to 0:07" in summary
-    assert "1 untimed lines" in summary and "Line 3: Student: (Laughter)" in summary
+    assert "1 untimed line (shown" in summary and "Line 3: Student: (Laughter)" in summary
     assert f"?module__id__exact={module.pk}" in summary
 
 
@@ -645,3 +645,8 @@ def test_a_video_is_known_by_its_content_not_its_name(admin_client):
     module = Module.objects.get(slug="giving-feedback")
     with module.video.open("rb") as stored:
         assert sniff_video(stored.read(4096)) is WEBM
+
+
+def test_no_two_sections_of_the_admin_index_have_the_same_name(admin_client):
+    names = [app["name"] for app in admin_client.get(reverse("admin:index")).context["app_list"]]
+    assert len(names) == len(set(names)), names

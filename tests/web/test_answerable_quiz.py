@@ -6,6 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from modules.publishing import publish_problems
 from quizzes.models import Choice, Question
 from tests.factories import attach_demo_video, make_module, make_quiz
 from tests.web.test_admin_authoring import (  # noqa: F401 - fixtures
@@ -159,6 +160,18 @@ def test_publishing_names_a_question_learners_could_not_answer(author_client):
     assert (
         f"Question 1 (“{question.text}”): {Question.NO_RIGHT_CHOICE}" in response.content.decode()
     )
+
+
+def test_an_unanswerable_question_is_numbered_in_quiz_order_when_positions_repeat():
+    module = make_module(objectives=2, published=False)
+    quiz = make_quiz(module)
+    quiz.questions.update(position=1)  # as new rows are added on the authoring page
+    second = quiz.questions.order_by("pk").last()
+    second.choices.update(is_correct=False)
+    problems = publish_problems(module, whole_checklist=True)
+    assert [problem for problem in problems if problem.startswith("Question")] == [
+        f"Question 2 (“{second.text}”): {Question.NO_RIGHT_CHOICE}"
+    ]
 
 
 def test_staff_who_may_not_delete_questions_get_403_not_the_reason(client, author):

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from authoring.forms import PUBLISHED_AT_HELP
 from authoring.models import DraftUpload
 from authoring.services import discard_expired_drafts
 from certificates.models import NO_EVALUATION, EvaluationQuestion
@@ -205,6 +206,29 @@ def test_a_review_moment_that_is_not_m_ss_is_refused_with_what_is_wrong(
     assert not Question.objects.exists()
 
 
+def test_the_publishing_date_says_that_the_publish_button_publishes(admin_client):
+    html = admin_client.get(ADD_URL).content.decode()
+    assert PUBLISHED_AT_HELP in html.replace("&#x27;", "'")
+
+
+def test_a_refused_save_lists_each_problem_with_its_place_and_a_link_to_its_input(
+    admin_client,
+):
+    module = new_module(admin_client)
+    data = with_question(module, admin_client)
+    data.update({"duration_seconds": "x", "quiz-0-questions-0-review_at_seconds": "6:75"})
+    html = admin_client.post(change_url(module), data).content.decode().replace("&quot;", '"')
+    summary = html[
+        html.index("data-error-summary") : html.index("</div>", html.index("data-error-summary"))
+    ]
+    assert "Nothing was saved. Please correct these 2 problems:" in summary
+    assert '<a href="#id_duration_seconds">Duration: "x" is not a time;' in summary
+    assert (
+        '<a href="#id_quiz-0-questions-0-review_at_seconds">'
+        'Quiz, question 1, review moment: "6:75" has 75 seconds</a>'
+    ) in summary
+
+
 def test_a_true_false_question_saved_without_choices_gets_true_and_false(admin_client):
     module = new_module(admin_client)
     data = with_question(module, admin_client, kind="true_false", choices=())
@@ -246,6 +270,15 @@ def test_the_checklist_reports_the_transcript_and_video_found(admin_client):
     checks = checklist(admin_client.get(change_url(module)))
     assert "0:00 to 0:10; 2 speakers found; 0 untimed lines" in checks["transcript"]
     assert "Not processed" in checks["video"]
+
+
+def test_a_transcript_of_one_line_is_counted_in_the_singular(admin_client):
+    module = make_module(cues=1, published=False)
+    page = admin_client.get(change_url(module))
+    transcript = checklist(page)["transcript"]
+    assert "1 line from 0:00 to 0:00; 1 speaker found; 0 untimed lines." in transcript
+    assert "<strong>1 line</strong>" in page.content.decode()
+    assert "Coach</a> (1 line)" in page.content.decode()
 
 
 def complete_module(**fields) -> Module:
@@ -327,6 +360,17 @@ def test_an_edit_that_would_leave_a_live_module_incomplete_is_not_saved(admin_cl
     assert module.title != "Renamed" and module.is_published
     assert "Nothing was saved" in messages_of(response)[0]
     assert "Mark at least one choice as correct." in messages_of(response)[0]
+
+
+def test_an_activity_code_of_the_wrong_shape_is_refused_saying_which_shape_is_right(
+    admin_client,
+):
+    data = page_form(admin_client.get(ADD_URL), title="T", slug="t", activity_code="CL-902")
+    refused = admin_client.post(ADD_URL, data)
+    assert refused.context["adminform"].form.errors["activity_code"] == [
+        "Write 2 to 5 capital letters, a dash and 4 to 6 digits, such as CL-0001."
+    ]
+    assert not Module.objects.exists()
 
 
 # --- kept uploads -----------------------------------------------------------------------

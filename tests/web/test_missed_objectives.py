@@ -66,6 +66,22 @@ def test_with_the_setting_on_a_failed_attempt_names_the_missed_objective_and_its
     assert "Try again" in html
 
 
+@pytest.mark.parametrize(
+    ("setting", "promise"),
+    [
+        (True, "if you pass, each question's explanation is shown with your result; if not,"),
+        (False, "and each question's explanation is shown with your result."),
+    ],
+)
+def test_the_quiz_page_promises_explanations_only_as_the_result_will_show_them(
+    client, learner, module, setting, promise
+):
+    quiz = make_quiz(module, show_missed_objectives=setting)
+    client.force_login(learner)
+    html = client.get(reverse("quizzes:take", args=[quiz.module.slug])).content.decode()
+    assert promise in html.replace("&#x27;", "'")
+
+
 def test_with_the_setting_on_a_failed_attempt_shows_no_answer_and_no_question(
     client, learner, module
 ):

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from modules.models import Module, TranscriptTiming
+from modules.models import Cue, Module, TranscriptTiming
 from modules.services import replace_cues
 from modules.transcripts import ParsedCue, TimestampError, parse_offset
 from modules.transcripts.compare import compare_cues
@@ -175,6 +175,22 @@ def test_a_speaker_is_renamed_on_every_line(client_of, module):
     )
     assert response.status_code == 302
     assert [line[3] for line in lines(module)] == ["Coach", "Resident", "Resident", "Coach"]
+
+
+def test_a_speaker_with_one_line_is_counted_in_the_singular(client_of, module):
+    Cue.objects.filter(module=module, speaker="Student", start_seconds=None).delete()
+    page = client_of.get(editor_url(module)).content.decode()
+    assert '<option value="Student">Student (1 line)</option>' in page
+    renamed = client_of.post(
+        editor_url(module),
+        {"action": "rename", "speaker": "Student", "new_name": "Resident"},
+        follow=True,
+    )
+    assert messages_of(renamed) == ['Student is now "Resident" on 1 line.']
+    shifted = client_of.post(
+        editor_url(module), {"action": "shift", "offset": "+1", "from_position": "4"}, follow=True
+    )
+    assert messages_of(shifted) == ["1 line from line 4 on was moved by +1."]
 
 
 def test_renaming_a_speaker_no_line_has_or_to_nothing_is_refused(client_of, module):
