@@ -1,7 +1,8 @@
 """An admin publishes a module from its one authoring page in a real Chromium (Playwright):
 uploads with a progress bar, competencies sent with them, the quiz and evaluation on the same
 page, files kept across a refused save, the checklist holding back an unanswerable quiz, and
-axe-core on the page (its screenshots go to docs/screenshots/)."""
+axe-core on the page (its screenshots go to test-artifacts/authoring/; copies of them are in
+docs/screenshots/)."""
 
 import json
 import re
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 VIDEO = DEMO_DIR / "coaching-basics.webm"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "authoring"
 BROKEN = "Coach: [00:00] Welcome to feedback.\n\nStudent: [00:07] Thanks.\n\nCoach: [01:75] Oops.\n"
 GOOD = BROKEN.replace("[01:75]", "[01:15]")
 
