@@ -24,6 +24,8 @@ def test_database_name() -> str:
     test_name = database.get("TEST", {}).get("NAME")
     if test_name and database["NAME"] == test_name:
         return test_name  # pytest-django has set it up (and suffixed it for xdist)
+    if not test_name and database["NAME"].startswith("test_"):
+        return database["NAME"]  # set up under Django's default name, test_<name>
     name = test_name or f"test_{database['NAME']}"
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     return f"{name}_{worker}" if worker and not name.endswith(f"_{worker}") else name

@@ -39,3 +39,13 @@ def test_a_child_started_before_any_database_test_is_named_the_test_database(mon
     env = child_env()
     assert "DATABASE_URL" not in env
     assert env["EMBEDDED_DATABASE_NAME"].startswith("test_")
+
+
+@pytest.mark.django_db
+def test_a_child_gets_the_test_database_under_djangos_default_name_too(monkeypatch):
+    # Without TEST_DATABASE_NAME the test database is Django's test_<name>, already in NAME.
+    monkeypatch.setitem(connection.settings_dict, "TEST", {"NAME": None})
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    env = child_env()
+    name = env.get("EMBEDDED_DATABASE_NAME") or env["DATABASE_URL"].rsplit("/", 1)[1]
+    assert name == connection.settings_dict["NAME"]
