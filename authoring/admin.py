@@ -251,10 +251,14 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
-        if request.method == "POST":
-            self._keep_uploads(request, form, obj)
+        kept = self._keep_uploads(request, form, obj) if request.method == "POST" else {}
         module = obj if obj is not None and obj.pk else None
-        items = publish_checklist(module) if module else publish_checklist(Module())
+        # A kept file is what the next save will have: the list counts it as there.
+        items = publish_checklist(
+            module or Module(),
+            has_video=bool(module and module.video) or "video" in kept,
+            has_transcript=bool(module and module.cues.exists()) or "transcript_file" in kept,
+        )
         context.update(
             checklist=[
                 {
@@ -275,9 +279,11 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )
 
-    def _keep_uploads(self, request, form, obj) -> None:
-        """A refused save keeps each file it read and accepted, shown as kept."""
+    def _keep_uploads(self, request, form, obj) -> dict:
+        """A refused save keeps each file it read and accepted, shown as kept; the kept
+        drafts by role."""
         module = obj if obj is not None and obj.pk else None
+        kept = {}
         for role in KEPT_ROLES:
             draft = form.used_drafts.get(role)
             upload = request.FILES.get(role)
@@ -291,6 +297,8 @@ class AuthoringModuleAdmin(nested_admin.NestedModelAdmin):
                 )
             if draft is not None:
                 form.fields[role].widget.kept = draft
+                kept[role] = draft
+        return kept
 
     def timing_view(self, request, pk: int):
         """Time the transcript to the video: start it, watch it, review and accept it."""

@@ -396,6 +396,18 @@ def test_files_of_a_refused_save_are_kept_and_used_on_the_next_save(admin_client
     assert not list((settings.MEDIA_ROOT / "drafts").iterdir())
 
 
+def test_the_checklist_of_a_refused_save_counts_its_kept_files_as_there(admin_client):
+    data = page_form(admin_client.get(ADD_URL), title="T", slug="", activity_code="CL-0104")
+    data.update(video=video("video.webm"), transcript_file=transcript())
+    refused = admin_client.post(ADD_URL, data)
+    items = {item["item"].rule.key: item["item"].done for item in refused.context["checklist"]}
+    assert items["video"] and items["transcript"]
+    assert not items["objectives"]
+    fresh = admin_client.get(ADD_URL)
+    items = {item["item"].rule.key: item["item"].done for item in fresh.context["checklist"]}
+    assert not items["video"] and not items["transcript"]
+
+
 def test_a_file_chosen_again_replaces_the_kept_one(admin_client, settings):
     data = page_form(admin_client.get(ADD_URL), title="T", slug="", activity_code="CL-0103")
     refused = admin_client.post(ADD_URL, {**data, "video": video("first.webm")})
