@@ -396,6 +396,23 @@ def test_files_of_a_refused_save_are_kept_and_used_on_the_next_save(admin_client
     assert not list((settings.MEDIA_ROOT / "drafts").iterdir())
 
 
+def test_a_hostile_file_of_a_refused_save_is_not_kept_and_the_page_names_it(admin_client):
+    # A page with a script, named and typed as a video: refused by its content, never stored.
+    page = b"<!doctype html><html><script>fetch('/admin/')</script></html>"
+    data = page_form(admin_client.get(ADD_URL), title="T", slug="", activity_code="CL-0105")
+    data.update(
+        video=SimpleUploadedFile("video.mp4", page, "video/mp4"),
+        poster=SimpleUploadedFile("poster.png", b"<svg onload='alert(1)'/>", "image/png"),
+        transcript_file=transcript(),
+    )
+    refused = admin_client.post(ADD_URL, data)
+    errors = refused.context["adminform"].form.errors
+    assert "video.mp4" in " ".join(errors["video"]) and "poster.png" in " ".join(errors["poster"])
+    assert {draft.role for draft in DraftUpload.objects.all()} == {"transcript_file"}
+    assert DraftUpload.objects.get().file.name.endswith(".txt")
+    assert "transcript.txt" not in DraftUpload.objects.get().file.name
+
+
 def test_the_checklist_of_a_refused_save_counts_its_kept_files_as_there(admin_client):
     data = page_form(admin_client.get(ADD_URL), title="T", slug="", activity_code="CL-0104")
     data.update(video=video("video.webm"), transcript_file=transcript())
